@@ -1,0 +1,1 @@
+"""Detectors: pure functions from lake tables (through an Engine) to findings tables."""

@@ -1,0 +1,44 @@
+"""What a detector is, and what it gets to work with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pyarrow as pa
+
+from qinglang.config import Settings
+from qinglang.engines.base import Engine
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class DetectContext:
+    """Everything a detector may read: the engine over the lake, its settings, its models.
+
+    Detectors never touch the SQL store; anything they need from it (the banned
+    registry's additions, the rumour base, ...) is handed in through `extra`
+    by the scan service.
+    """
+
+    engine: Engine
+    settings: Settings
+    models_dir: Path
+    extra: dict[str, Any] = field(default_factory=dict)
+    progress: Progress | None = None
+
+    def report(self, step: str, done: int, total: int) -> None:
+        if self.progress:
+            self.progress(step, done, total)
+
+
+@dataclass(frozen=True)
+class Detector:
+    """A named detector in a group; `run` returns a findings table (domain.findings schema)."""
+
+    name: str  # findings file name, unique
+    group: str  # fakefans | reincarnation | content (the scan --only values)
+    run: Callable[[DetectContext], pa.Table]
+    needs: tuple[str, ...] = ("accounts",)  # lake tables it requires; skipped with a note otherwise

@@ -1,0 +1,1 @@
+"""Entry points: CLI, HTTP API and web console. Thin: they call services via bootstrap."""

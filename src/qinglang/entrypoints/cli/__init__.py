@@ -1,0 +1,1 @@
+"""The `qinglang` command line: one module per command or command group."""

@@ -1,0 +1,1 @@
+"""The lake: validated, typed Parquet tables of platform snapshots."""

@@ -1,0 +1,1 @@
+"""Use cases: ingest, scan, review, enforce, appeal, report. Entry points call these."""
