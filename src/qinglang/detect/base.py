@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from qinglang.config import Settings
 from qinglang.engines.base import Engine
+from qinglang.workspace import Workspace
 
 Progress = Callable[[str, int, int], None]
 
@@ -18,14 +19,14 @@ Progress = Callable[[str, int, int], None]
 class DetectContext:
     """Everything a detector may read: the engine over the lake, its settings, its models.
 
-    Detectors never touch the SQL store; anything they need from it (the banned
+    Detectors never touch the SQL store or write anything; anything they need from it (the banned
     registry's additions, the rumour base, ...) is handed in through `extra`
     by the scan service.
     """
 
     engine: Engine
     settings: Settings
-    models_dir: Path
+    workspace: Workspace  # for reading detector inputs kept as workspace files (policy, banks, models)
     extra: dict[str, Any] = field(default_factory=dict)
     progress: Progress | None = None
 

@@ -51,7 +51,7 @@ def run_scan(app, only: str | None = None, engine_name: str = "duckdb", progress
     with ws.write_lock():
         engine = app.engine(engine_name, **(engine_options or {}))
         try:
-            ctx = DetectContext(engine=engine, settings=app.settings, models_dir=ws.models_dir,
+            ctx = DetectContext(engine=engine, settings=app.settings, workspace=ws,
                                 extra=app.detector_inputs(), progress=progress)
             available = engine.tables()
             for det in chosen:

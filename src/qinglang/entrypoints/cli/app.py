@@ -48,6 +48,8 @@ COMMAND_MODULES = [
 def _register() -> None:
     import importlib
 
+    from qinglang.entrypoints.cli.groups import eval_app, train_app
+
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(f"qinglang.entrypoints.cli.{name}")
@@ -56,6 +58,8 @@ def _register() -> None:
                 continue  # being written; see issue 2
             raise
         module.register(app)
+    app.add_typer(train_app, name="train")
+    app.add_typer(eval_app, name="eval")
 
 
 _register()
