@@ -96,6 +96,11 @@ def ingest(settings: Settings, snapshot_dir: Path, progress: Progress | None = N
                 "this workspace's data was hashed with a different identity key; set QINGLANG_SECRET "
                 "(or restore secret.key) to the key used before"
             )
+        if "accounts" not in sources and lake.table_dir("accounts") is None:
+            raise QinglangError(
+                f"{snapshot_dir} has no accounts table (accounts.csv, .jsonl or .parquet is required "
+                f"for the first snapshot of a workspace)"
+            )
         hasher = IdentityHasher(key)
         staging = lake.new_staging()
         try:
@@ -170,7 +175,9 @@ def _run(con, lake, sources: dict[str, SourceFile], order: list[str], hasher: Id
                 raise InputError(src.path.name, problem.message, row=problem.row, column=problem.column)
 
     # references to accounts: the snapshot's accounts plus the workspace's
-    known = [f"SELECT account_id FROM read_parquet('{typed_dir / 'accounts.parquet'}')"]
+    known = []
+    if "accounts" in sources:
+        known.append(f"SELECT account_id FROM read_parquet('{typed_dir / 'accounts.parquet'}')")
     old_accounts = lake.table_glob("accounts")
     if old_accounts:
         known.append(f"SELECT account_id FROM read_parquet('{old_accounts}')")

@@ -60,8 +60,6 @@ def discover(snapshot_dir: Path) -> tuple[dict[str, SourceFile], list[str]]:
                 f"table {entry.stem!r} is given twice ({sources[entry.stem].path.name} and {entry.name}); keep one"
             )
         sources[entry.stem] = SourceFile(entry.stem, entry, fmt)
-    if "accounts" not in sources:
-        raise QinglangError(f"{snapshot_dir} has no accounts table (accounts.csv, .jsonl or .parquet is required)")
     return sources, warnings
 
 
@@ -79,16 +77,13 @@ def iter_batches(src: SourceFile, transform: Transform | None = None) -> Iterato
 
 def _csv_header(path: Path) -> list[str]:
     with open(path, "rb") as fh:
-        head = fh.read(1 << 20)
-    if not head.strip():
+        line = fh.readline()
+    if not line.strip():
         raise InputError(path.name, "the file is empty (a header row is required)")
     try:
-        text = head.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        # The cut at 1 MiB may split a character: decode what is complete.
-        text = head[: e.start].decode("utf-8-sig") if e.start > len(head) - 4 else None
-        if text is None:
-            raise InputError(path.name, "the file is not UTF-8 encoded", row=None) from None
+        text = line.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(path.name, "the header row is not valid UTF-8", row=0) from None
     first = next(csv.reader(io.StringIO(text)), None)
     if not first:
         raise InputError(path.name, "the file is empty (a header row is required)")

@@ -29,6 +29,7 @@ class Column:
     required: bool = False
     enum: tuple[str, ...] = ()
     default: str | None = None  # SQL literal used when the value is absent
+    empty_ok: bool = False  # required column whose value may be empty (a post's text)
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ POSTS = TableSpec(
         Column("post_id", required=True),
         Column("account_id", required=True),
         Column("created_at", TIMESTAMP, required=True),
-        Column("text", required=True),
+        Column("text", required=True, empty_ok=True),
         Column("image_hashes", HEX_LIST),
         Column("repost_of"),
         Column("like_count", COUNT),

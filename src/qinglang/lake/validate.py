@@ -16,10 +16,6 @@ from qinglang.errors import InputError
 from qinglang.lake import schema as S
 from qinglang.lake.readers import ROW
 
-# Columns whose values may legitimately be empty strings even when required.
-EMPTY_ALLOWED = {("posts", "text")}
-
-
 def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -37,6 +33,8 @@ def parse_expr(column: S.Column, src: str | None = None) -> str:
     c = src or q(column.name)
     t = column.type
     if t == S.STRING:
+        if column.empty_ok:
+            return f"coalesce({c}, '')"
         if column.required:
             return f"trim({c})" if column.name.endswith("_id") else c
         return f"CASE WHEN {c} = '' THEN NULL ELSE {c} END"
@@ -58,11 +56,12 @@ def parse_expr(column: S.Column, src: str | None = None) -> str:
         v = f"lower(trim({c}))"
         return f"CASE WHEN regexp_full_match({v}, '[0-9a-f]{{16}}|[0-9a-f]{{64}}') THEN {v} END"
     if t == S.HEX_LIST:
-        parts = f"list_filter(list_transform(string_split(lower(trim({c})), ';'), e -> trim(e)), e -> e <> '')"
+        # lower-case, drop blanks and empty items, then the whole list must be hashes
+        v = f"trim(regexp_replace(regexp_replace(lower({c}), '\\s+', '', 'g'), ';+', ';', 'g'), ';')"
+        h = "([0-9a-f]{16}|[0-9a-f]{64})"
         return (
-            f"CASE WHEN {c} IS NULL OR trim({c}) = '' THEN []::VARCHAR[] "
-            f"WHEN list_bool_and(list_transform({parts}, e -> regexp_full_match(e, '[0-9a-f]{{16}}|[0-9a-f]{{64}}'))) "
-            f"OR len({parts}) = 0 THEN {parts} END"
+            f"CASE WHEN {c} IS NULL OR {v} = '' THEN []::VARCHAR[] "
+            f"WHEN regexp_full_match({v}, '{h}(;{h})*') THEN string_split({v}, ';') END"
         )
     if t == S.ENUM:
         v = f"lower(trim({c}))"
@@ -113,7 +112,7 @@ def first_problem(con: duckdb.DuckDBPyConnection, spec: S.TableSpec, staged: str
         if col.name not in columns:
             continue
         c = q(col.name)
-        if col.required and (spec.name, col.name) not in EMPTY_ALLOWED:
+        if col.required and not col.empty_ok:
             checks.append((f"NOT {_present(c)}", col.name, "required"))
         if col.type != S.STRING:
             checks.append((f"{_present(c)} AND ({parse_expr(col)}) IS NULL", col.name, "type"))
