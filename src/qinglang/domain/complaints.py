@@ -1,0 +1,43 @@
+"""Netizen complaints: how much a pile of complaints weighs.
+
+Many complaints from a few reporters count little: each reporter counts once
+per (account, category), and a reporter who complains about many different
+accounts in the window (mass reporting) weighs less, by 1/sqrt(accounts they
+reported). The effective weight is the sum over distinct reporters.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable
+
+
+@dataclass(frozen=True)
+class ComplaintRef:
+    reporter_id: str
+    account_id: str
+    category: str
+
+
+def reporter_weights(complaints: Iterable[ComplaintRef], mass_threshold: int = 3) -> dict[str, float]:
+    """Weight of each reporter: 1 up to `mass_threshold` accounts reported, then sqrt(threshold / accounts)."""
+    targets: dict[str, set[str]] = defaultdict(set)
+    for c in complaints:
+        targets[c.reporter_id].add(c.account_id)
+    out = {}
+    for r, accounts in targets.items():
+        n = len(accounts)
+        out[r] = 1.0 if n <= mass_threshold else math.sqrt(mass_threshold / n)
+    return out
+
+
+def effective_weights(complaints: Iterable[ComplaintRef], mass_threshold: int = 3) -> dict[tuple[str, str], float]:
+    """Effective complaint weight per (account, category)."""
+    items = list(complaints)
+    w = reporter_weights(items, mass_threshold)
+    seen: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for c in items:
+        seen[(c.account_id, c.category)].add(c.reporter_id)
+    return {key: round(sum(w[r] for r in reporters), 6) for key, reporters in seen.items()}

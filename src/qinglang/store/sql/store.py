@@ -1,0 +1,151 @@
+"""The SQL store: units of work over one SQLAlchemy engine, with the audit chain advanced at commit."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from qinglang.domain.audit import canonical_json, entry_hash, format_time
+from qinglang.errors import QinglangError
+from qinglang.store.checkpoint import Checkpoint
+from qinglang.store.sql import engine as E
+from qinglang.store.sql import repos as R
+
+T = TypeVar("T")
+
+_TRANSIENT_PG = {"40001", "40P01", "55P03", "23505"}  # serialization, deadlock, lock timeout, unique race
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class SqlUnitOfWork:
+    """One transaction's repositories, plus the audit entries it will append on commit."""
+
+    def __init__(self, conn: Connection, actor: str, now: datetime, writable: bool = True):
+        self.conn = conn
+        self.actor = actor
+        self.now = now
+        self.writable = writable
+        self.dialect = conn.dialect.name
+        self.cases = R.SqlCases(conn)
+        self.sanctions = R.SqlSanctions(conn)
+        self.appeals = R.SqlAppeals(conn)
+        self.complaints = R.SqlComplaints(conn)
+        self.guidance = R.SqlGuidance(conn)
+        self.outbox = R.SqlOutbox(conn)
+        self.audit_log = R.SqlAudit(conn)
+        self.registrations = R.SqlRegistrationChecks(conn)
+        self.meta = R.SqlMeta(conn)
+        self._pending: list[dict[str, Any]] = []
+
+    def audit(self, action: str, entity_type: str, entity_id: Any, before: Any = None, after: Any = None,
+              reason: str = "", automated: bool = False, actor: str | None = None) -> None:
+        if not self.writable:
+            raise RuntimeError("audit entries are written only in a write transaction")
+        self._pending.append({
+            "at": format_time(self.now),
+            "actor": actor or self.actor,
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": str(entity_id),
+            "before": canonical_json(before),
+            "after": canonical_json(after),
+            "reason": reason or "",
+            "automated": bool(automated),
+        })
+
+    def _flush_audit(self, outbox_every: int | None) -> tuple[int, str] | None:
+        """Chain the pending entries onto the head (locked until commit); returns the new head."""
+        if not self._pending:
+            return None
+        seq, prev = self.audit_log.head(for_update=True)
+        first = seq
+        rows = []
+        for e in self._pending:
+            seq += 1
+            e = dict(e, seq=seq, prev_hash=prev)
+            e["hash"] = prev = entry_hash(e, e["prev_hash"])
+            rows.append(e)
+        self.audit_log.append(rows, (seq, prev))
+        self._pending.clear()
+        if outbox_every and first // outbox_every != seq // outbox_every:
+            self.outbox.add(f"audit.checkpoint:{seq}", "audit.checkpoint", {"seq": seq, "hash": prev}, self.now)
+        return seq, prev
+
+
+class SqlStore:
+    """SQLite or PostgreSQL behind the store interfaces; migrations applied on open."""
+
+    def __init__(self, url: str, checkpoint_path: Path | None = None, outbox_checkpoint_every: int | None = None,
+                 pool_size: int = 5, max_overflow: int = 64, migrate: bool = True):
+        self.url = E.normalise_url(url)
+        self.engine = E.make_engine(self.url, pool_size=pool_size, max_overflow=max_overflow)
+        self.dialect = self.engine.dialect.name
+        self.outbox_checkpoint_every = outbox_checkpoint_every
+        if migrate:
+            E.migrate(self.engine)
+        self.store_id = self._store_id()
+        self.checkpoint = Checkpoint(checkpoint_path, self.store_id) if checkpoint_path else None
+
+    @property
+    def display_url(self) -> str:
+        return E.redact(self.url)
+
+    def _store_id(self) -> str:
+        def work(uow: SqlUnitOfWork) -> str:
+            sid = uow.meta.get("store_id")
+            if sid is None:
+                sid = uuid.uuid4().hex
+                uow.meta.set("store_id", sid)
+            return sid
+
+        with self.read() as uow:
+            sid = uow.meta.get("store_id")
+        return sid or self.run(work, actor="qinglang")
+
+    # --- transactions ----------------------------------------------------
+    def run(self, fn: Callable[[SqlUnitOfWork], T], actor: str, now: datetime | None = None,
+            attempts: int = 8) -> T:
+        if not actor or not str(actor).strip():
+            raise QinglangError("every change needs an actor (who does it)")
+        for attempt in range(attempts):
+            try:
+                with self.engine.connect() as conn:
+                    with conn.begin():
+                        uow = SqlUnitOfWork(conn, actor, now or utcnow())
+                        result = fn(uow)
+                        head = uow._flush_audit(self.outbox_checkpoint_every)
+                if head and self.checkpoint is not None:
+                    self.checkpoint.advance(*head)
+                return result
+            except sa.exc.DBAPIError as e:
+                if attempt + 1 < attempts and self._transient(e):
+                    time.sleep(min(1.0, 0.01 * 2 ** attempt) * (0.5 + random.random()))
+                    continue
+                raise
+
+    def _transient(self, e: sa.exc.DBAPIError) -> bool:
+        if self.dialect == "postgresql":
+            return getattr(e.orig, "sqlstate", None) in _TRANSIENT_PG
+        msg = str(e.orig).lower()
+        return "locked" in msg or "busy" in msg or (isinstance(e, sa.exc.IntegrityError) and "unique" in msg)
+
+    @contextlib.contextmanager
+    def read(self, now: datetime | None = None) -> Iterator[SqlUnitOfWork]:
+        """A read-only unit of work (a consistent snapshot on PostgreSQL and SQLite WAL)."""
+        with self.engine.connect().execution_options(qinglang_begin="DEFERRED") as conn:
+            with conn.begin():
+                yield SqlUnitOfWork(conn, "reader", now or utcnow(), writable=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
