@@ -1,0 +1,1 @@
+"""Fake-fan detection: fake accounts, follower bursts, lockstep farms, bought engagement."""
