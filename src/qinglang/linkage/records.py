@@ -1,0 +1,129 @@
+"""Records to link: a columnar table with per-column NumPy views and shared value codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from qinglang.errors import QinglangError
+
+
+class Records:
+    """An Arrow table of records, with cached NumPy views of its columns.
+
+    Strings (and lists) become object arrays with None for nulls; numbers float64 with NaN;
+    timestamps float64 epoch seconds; dates float64 epoch days.
+    """
+
+    def __init__(self, table: pa.Table | dict[str, Any]):
+        if isinstance(table, dict):
+            table = pa.table(table)
+        self.table = table
+        self.n = table.num_rows
+        self._np: dict[str, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def columns(self) -> list[str]:
+        return self.table.column_names
+
+    def has(self, name: str) -> bool:
+        return name in self.table.column_names
+
+    def arrow(self, name: str) -> pa.ChunkedArray:
+        if name not in self.table.column_names:
+            raise QinglangError(f"linkage: the records have no column {name!r} (columns: {self.table.column_names})")
+        return self.table.column(name)
+
+    def col(self, name: str) -> np.ndarray:
+        got = self._np.get(name)
+        if got is not None:
+            return got
+        arr = self.arrow(name)
+        t = arr.type
+        if pa.types.is_timestamp(t):
+            out = pc.cast(pc.cast(arr, pa.timestamp("s", tz=t.tz)), pa.int64()).to_numpy(zero_copy_only=False).astype("float64")
+            out[np.asarray(arr.is_null())] = np.nan
+        elif pa.types.is_date(t):
+            out = pc.cast(pc.cast(arr, pa.date32()), pa.int32()).to_numpy(zero_copy_only=False).astype("float64")
+            out[np.asarray(arr.is_null())] = np.nan
+        elif pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t) or pa.types.is_decimal(t):
+            out = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+        else:
+            out = np.empty(len(arr), dtype=object)
+            out[:] = arr.to_pylist()
+        self._np[name] = out
+        return out
+
+    def derived(self, key: str, make) -> np.ndarray:
+        """A cached array derived from this table's columns (parsed dates, hash parts, ...)."""
+        got = self._np.get("\x00" + key)
+        if got is None:
+            got = self._np["\x00" + key] = make()
+        return got
+
+    def null_mask(self, name: str) -> np.ndarray:
+        key = f"\x00null:{name}"
+        got = self._np.get(key)
+        if got is None:
+            arr = self.arrow(name)
+            got = np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+            if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+                got |= np.asarray(pc.equal(arr, "").fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+            self._np[key] = got
+        return got
+
+
+class CodeBook:
+    """Integer codes of values shared by the left and right records, and their frequencies.
+
+    Exact comparisons compare codes; term-frequency adjustment reads `tf` (share of records
+    holding the value, over both sides).
+    """
+
+    def __init__(self, left: Records, right: Records, same: bool):
+        self.left, self.right, self.same = left, right, same
+        self._codes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._values: dict[str, np.ndarray] = {}
+
+    def values(self, column: str) -> np.ndarray:
+        """The distinct values of a column (object array of str), indexed by code."""
+        self.get(column)
+        return self._values[column]
+
+    def get(self, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(left codes, right codes, frequency per code); code -1 is null or empty."""
+        got = self._codes.get(column)
+        if got is not None:
+            return got
+        la = self.left.arrow(column)
+        parts = [la] if self.same else [la, self.right.arrow(column)]
+        chunks = []
+        for p in parts:
+            if not (pa.types.is_string(p.type) or pa.types.is_large_string(p.type)):
+                p = pc.cast(p, pa.string()) if not pa.types.is_list(p.type) else pc.cast(pc.binary_join(p, "\x1f"), pa.string())
+            else:
+                p = pc.cast(p, pa.string())
+            chunks.extend(p.chunks)
+        combined = pa.chunked_array(chunks, type=pa.string()) if chunks else pa.chunked_array([], type=pa.string())
+        combined = pc.if_else(pc.equal(combined, ""), pa.scalar(None, pa.string()), combined)
+        enc = pc.dictionary_encode(combined).combine_chunks()
+        idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        n_codes = len(enc.dictionary)
+        valid = idx >= 0
+        counts = np.bincount(idx[valid], minlength=n_codes).astype(np.float64)
+        freq = counts / max(1, int(valid.sum()))
+        nl = self.left.n
+        lc = idx[:nl]
+        rc = lc if self.same else idx[nl:]
+        got = (lc, rc, freq)
+        self._codes[column] = got
+        vals = np.empty(n_codes, dtype=object)
+        vals[:] = enc.dictionary.to_pylist()
+        self._values[column] = vals
+        return got
