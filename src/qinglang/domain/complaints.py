@@ -26,11 +26,7 @@ def reporter_weights(complaints: Iterable[ComplaintRef], mass_threshold: int = 3
     targets: dict[str, set[str]] = defaultdict(set)
     for c in complaints:
         targets[c.reporter_id].add(c.account_id)
-    out = {}
-    for r, accounts in targets.items():
-        n = len(accounts)
-        out[r] = 1.0 if n <= mass_threshold else math.sqrt(mass_threshold / n)
-    return out
+    return {r: reporter_weight(len(accounts), mass_threshold) for r, accounts in targets.items()}
 
 
 def effective_weights(complaints: Iterable[ComplaintRef], mass_threshold: int = 3) -> dict[tuple[str, str], float]:
@@ -41,3 +37,12 @@ def effective_weights(complaints: Iterable[ComplaintRef], mass_threshold: int = 
     for c in items:
         seen[(c.account_id, c.category)].add(c.reporter_id)
     return {key: round(sum(w[r] for r in reporters), 6) for key, reporters in seen.items()}
+
+
+def reporter_weight(accounts_reported: int, mass_threshold: int = 3) -> float:
+    return 1.0 if accounts_reported <= mass_threshold else math.sqrt(mass_threshold / accounts_reported)
+
+
+def weight_of(reporters: Iterable[str], breadth: dict[str, int], mass_threshold: int = 3) -> float:
+    """Effective weight of complaints by these reporters, given how many accounts each reported."""
+    return round(sum(reporter_weight(breadth.get(r, 1), mass_threshold) for r in set(reporters)), 6)

@@ -1,0 +1,1 @@
+"""Notice templates (Jinja2), Chinese and English; rendered by services/notices.py."""
