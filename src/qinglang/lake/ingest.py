@@ -16,6 +16,9 @@ If nothing changed, no new version is made.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sys
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -84,7 +87,7 @@ def ingest(settings: Settings, snapshot_dir: Path, progress: Progress | None = N
     ws = Workspace(settings.home)
     sources, warnings = discover(snapshot_dir)
     order = [t for t in S.TABLES if t in sources]
-    step = _Steps(progress, total=3 * len(order) + 2)
+    step = _Steps(progress, total=5 * len(order) + 3)
     with ws.write_lock():
         lake = ws.lake
         lake.clean_leftovers()
@@ -140,8 +143,15 @@ def ingest(settings: Settings, snapshot_dir: Path, progress: Progress | None = N
 class _Steps:
     def __init__(self, progress: Progress | None, total: int):
         self.progress, self.total, self.done = progress, total, 0
+        self._timing = os.environ.get("QINGLANG_TIMING") == "1"
+        self._t = time.perf_counter()
+        self._last = "start"
 
     def __call__(self, name: str) -> None:
+        if self._timing:
+            now = time.perf_counter()
+            print(f"[timing] {self._last}: {now - self._t:.2f}s", file=sys.stderr)
+            self._t, self._last = now, name
         self.done += 1
         if self.progress:
             self.progress(name, min(self.done, self.total), self.total)
@@ -168,13 +178,16 @@ def _run(con, lake, sources: dict[str, SourceFile], order: list[str], hasher: Id
         if problem:
             raise InputError(src.path.name, problem.message, row=problem.row, column=problem.column)
         typed_file = typed_dir / f"{name}.parquet"
+        step(f"typing {src.path.name}")
         _write_typed(con, spec, raw, columns[name], typed_file)
+        step(f"checking keys of {src.path.name}")
         if not spec.merge_repeats:
             problem = duplicate_key(con, spec, f"read_parquet('{typed_file}')")
             if problem:
                 raise InputError(src.path.name, problem.message, row=problem.row, column=problem.column)
 
     # references to accounts: the snapshot's accounts plus the workspace's
+    step("checking references")
     known = []
     if "accounts" in sources:
         known.append(f"SELECT account_id FROM read_parquet('{typed_dir / 'accounts.parquet'}')")
@@ -298,7 +311,14 @@ def _merge(con, spec: S.TableSpec, typed: Path, new_cols: list[str], old_glob: s
             if c in defaults:
                 e = f"coalesce({e}, {defaults[c]})"
             sel.append(f"{e} AS {q(c)}")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE merged AS SELECT {', '.join(sel)}, 'added' AS _change FROM {n_sql} n")
+        # first load of this table: a straight typed copy
+        out_dir.mkdir()
+        con.execute(
+            f"COPY (SELECT {', '.join(sel)} FROM {n_sql} n) "
+            f"TO '{out_dir / 'part-0.parquet'}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)"
+        )
+        rep.added = rep.total = con.execute(f"SELECT count(*) FROM {n_sql}").fetchone()[0]
+        return True
     else:
         on = " AND ".join(f"n.{q(k)} = o.{q(k)}" for k in spec.key)
         sel = []
@@ -342,9 +362,8 @@ def _merge(con, spec: S.TableSpec, typed: Path, new_cols: list[str], old_glob: s
     new_schema_cols = set(out_cols) != set(old_cols)
     changed = bool(rep.added or rep.updated or (old_glob is not None and new_schema_cols) or old_glob is None)
     out_dir.mkdir()
-    order = ", ".join(q(k) for k in spec.key)
     con.execute(
-        f"COPY (SELECT {', '.join(q(c) for c in out_cols)} FROM merged ORDER BY {order}) "
+        f"COPY (SELECT {', '.join(q(c) for c in out_cols)} FROM merged) "
         f"TO '{out_dir / 'part-0.parquet'}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)"
     )
     con.execute("DROP TABLE merged")

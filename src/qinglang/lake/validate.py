@@ -139,18 +139,24 @@ def first_problem(con: duckdb.DuckDBPyConnection, spec: S.TableSpec, staged: str
 
 
 def duplicate_key(con: duckdb.DuckDBPyConnection, spec: S.TableSpec, typed: str) -> Problem | None:
-    """The second occurrence of a repeated key, if any."""
+    """The earliest second occurrence of a repeated key, if any."""
     keys = ", ".join(q(k) for k in spec.key)
-    r = con.execute(
-        f"SELECT {keys}, list({ROW} ORDER BY {ROW}) AS rs "
-        f"FROM {typed} GROUP BY {keys} HAVING count(*) > 1 ORDER BY rs[2] LIMIT 1"
-    ).fetchone()
-    if r is None:
-        return None
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _dups AS SELECT {keys} FROM {typed} GROUP BY {keys} HAVING count(*) > 1")
+    try:
+        if con.execute("SELECT count(*) FROM _dups").fetchone()[0] == 0:
+            return None
+        on = " AND ".join(f"t.{q(k)} = d.{q(k)}" for k in spec.key)
+        r = con.execute(
+            f"SELECT {', '.join('t.' + q(k) for k in spec.key)}, list(t.{ROW} ORDER BY t.{ROW}) AS rs "
+            f"FROM {typed} t JOIN _dups d ON {on} GROUP BY {', '.join('t.' + q(k) for k in spec.key)} "
+            f"ORDER BY rs[2] LIMIT 1"
+        ).fetchone()
+    finally:
+        con.execute("DROP TABLE _dups")
     key_values = ", ".join(f"{k}={v!s}" for k, v in zip(spec.key, r[: len(spec.key)]))
     rows = r[-1]
-    return Problem(rows[1], spec.key[-1] if len(spec.key) == 1 else "+".join(spec.key),
-                   f"duplicate key ({key_values}), first seen at row {rows[0]}")
+    column = spec.key[0] if len(spec.key) == 1 else "+".join(spec.key)
+    return Problem(rows[1], column, f"duplicate key ({key_values}), first seen at row {rows[0]}")
 
 
 def dangling_reference(con: duckdb.DuckDBPyConnection, spec: S.TableSpec, typed: str, known: str) -> Problem | None:
