@@ -42,6 +42,16 @@ COMMAND_MODULES = [
     "stats_cmd",
     "scan_cmd",
     "export_cmd",
+    "cases_cmd",
+    "appeals_cmd",
+    "sanctions_cmd",
+    "standing_cmd",
+    "complaints_cmd",
+    "guidance_cmd",
+    "audit_cmd",
+    "outbox_cmd",
+    "figures_cmd",
+    "store_cmd",
 ]
 
 
