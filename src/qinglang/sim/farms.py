@@ -126,7 +126,9 @@ def plan(cfg: SimConfig, pop: P.Population, rng: np.random.Generator) -> Farms:
         pop.farm[mem] = f
 
         last_end = start0 + span
-        pop.last_active[mem] = np.minimum(last_end + rng.integers(0, 20 * DAY, mem.size), SNAPSHOT - 60)
+        la = last_end + rng.integers(0, 20 * DAY, mem.size)
+        cap = SNAPSHOT - rng.integers(60, 3 * DAY, mem.size)
+        pop.last_active[mem] = np.where(la > cap, cap, la)
 
         for j in range(nb):
             s = start0 + int(offsets[j])

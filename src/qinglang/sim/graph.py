@@ -91,7 +91,8 @@ class Graph:
 def _viral_events(pop: P.Population, rng: np.random.Generator) -> ViralEvents:
     n = pop.n
     nh = P.n_heads(n)
-    lam = np.where(pop.pop_rank < nh, 0.9, np.where(pop.pop_rank < 0.05 * n, 0.3, 0.0))
+    # Head accounts trend now and then (hot searches, new shows); large accounts sometimes.
+    lam = np.where(pop.pop_rank < nh, 2.5, np.where(pop.pop_rank < 0.05 * n, 0.8, 0.05))
     lam[pop.role == P.FAKE] = 0.0
     count = rng.poisson(lam)
     owner = np.repeat(np.arange(n), count)
@@ -102,7 +103,7 @@ def _viral_events(pop: P.Population, rng: np.random.Generator) -> ViralEvents:
     at = (lo + rng.random(owner.size) * (hi - lo)).astype(np.int64)
     count = np.bincount(owner, minlength=n)
     start = np.concatenate([[0], np.cumsum(count)[:-1]])
-    share = np.where(count > 0, rng.uniform(0.03, 0.15, n), 0.0)
+    share = np.where(count > 0, rng.uniform(0.04, 0.2, n), 0.0)
     return ViralEvents(owner=owner, at=at, start=start, count=count, share=share)
 
 

@@ -139,12 +139,10 @@ def build(pop: P.Population, farms: Farms, cb: Comebacks, dec: Decoys, rng: np.r
     extra = _Rows()
     order = np.argsort(account, kind="stable")
     sa = account[order]
-    shared: list[list[str]] = []
     for j in range(cb.n):
         new, old = int(cb.new[j]), int(cb.banned[j])
         a, b = np.searchsorted(sa, old, "left"), np.searchsorted(sa, old, "right")
         rows_old = order[a:b]
-        got: list[str] = []
         for kname in cb.share_kinds[j]:
             kc = KINDS.index(kname)
             mine = rows_old[kind[rows_old] == kc]
@@ -158,9 +156,6 @@ def build(pop: P.Population, farms: Farms, cb: Comebacks, dec: Decoys, rng: np.r
             else:
                 r = int(mine[rng.integers(mine.size)])
                 extra.add([new], kc, [value[r]], fmt[r])
-            got.append(kname)
-        shared.append(got)
-    cb.shared = shared
     for a_, r_, k_ in zip(dec.account.tolist(), dec.resembles.tolist(), dec.kind.tolist()):
         if k_ != CAMPUS_IP:
             continue
@@ -186,6 +181,26 @@ def build(pop: P.Population, farms: Farms, cb: Comebacks, dec: Decoys, rng: np.r
     keep = np.ones(account.size, bool)
     keep[1:] = (account[1:] != account[:-1]) | (kind[1:] != kind[:-1]) | (value[1:] != value[:-1])
     account, kind, value, fmt = account[keep], kind[keep], value[keep], fmt[keep]
+
+    # What each comeback really shares with its banned account (the truth reports the data, not
+    # the plan); comebacks planned to share nothing lose values they share by chance (e.g. a
+    # carrier NAT IP), so that "shares no identity" holds exactly.
+    drop = np.zeros(account.size, bool)
+    actual: list[list[str]] = []
+    for j in range(cb.n):
+        new, old = int(cb.new[j]), int(cb.banned[j])
+        a0, a1 = np.searchsorted(account, new, "left"), np.searchsorted(account, new, "right")
+        b0, b1 = np.searchsorted(account, old, "left"), np.searchsorted(account, old, "right")
+        old_vals = set(zip(kind[b0:b1].tolist(), value[b0:b1].tolist()))
+        common = [i for i in range(a0, a1) if (int(kind[i]), int(value[i])) in old_vals]
+        if not cb.share_kinds[j]:
+            drop[common] = True
+            actual.append([])
+        else:
+            kinds_found = {int(kind[i]) for i in common}
+            actual.append([KINDS[k] for k in sorted(kinds_found)])
+    cb.shared = actual
+    account, kind, value, fmt = account[~drop], kind[~drop], value[~drop], fmt[~drop]
 
     lo = pop.created[account]
     hi = np.maximum(np.minimum(pop.last_active[account], pop.end[account]), lo + 60)

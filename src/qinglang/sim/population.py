@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qinglang.sim.config import DAY, PLATFORM_START, SNAPSHOT, YEAR, SimConfig
+from qinglang.sim.config import DAY, HOUR, PLATFORM_START, SNAPSHOT, YEAR, SimConfig
 
 # Roles (for fake-account ground truth).
 HEAD, ACTIVE, CASUAL, DORMANT, FAKE = 0, 1, 2, 3, 4
@@ -94,11 +94,16 @@ def build(cfg: SimConfig, rng: np.random.Generator) -> Population:
     for r, mean_gap in ((HEAD, 1.0), (ACTIVE, 12.0), (CASUAL, 45.0)):
         idx = np.flatnonzero(role == r)
         gap = (rng.exponential(mean_gap * DAY, idx.size)).astype(np.int64)
-        last_active[idx] = np.maximum(SNAPSHOT - gap, created[idx] + DAY)
+        floor = created[idx] + rng.integers(HOUR, 2 * DAY, idx.size)
+        last_active[idx] = np.maximum(SNAPSHOT - 60 - gap, floor)
+    # Dormant users stopped at least three years before the snapshot.
     idx = np.flatnonzero(role == DORMANT)
     life = rng.uniform(60 * DAY, 4 * YEAR, idx.size).astype(np.int64)
-    last_active[idx] = np.clip(created[idx] + life, created[idx] + 7 * DAY, SNAPSHOT - 3 * YEAR)
-    last_active = np.minimum(last_active, SNAPSHOT - 60)
+    cap = SNAPSHOT - 3 * YEAR - rng.integers(0, 200 * DAY, idx.size)
+    stop = created[idx] + life
+    over = stop > cap
+    stop[over] = created[idx][over] + (rng.random(over.sum()) * (cap[over] - created[idx][over])).astype(np.int64)
+    last_active[idx] = np.maximum(stop, created[idx] + 7 * DAY)
 
     # Popularity: heads first, then active users, then casual, then dormant (with overlap).
     key = rng.random(n)

@@ -80,7 +80,8 @@ def plan(cfg: SimConfig, pop: P.Population, enf: Enforcements, rng: np.random.Ge
     delay = np.where(r < 0.45, rng.uniform(DAY, 30 * DAY, n_cb), rng.uniform(30 * DAY, 365 * DAY, n_cb))
     after_ban = (r > 0.8) & (ban_until > 0) & (ban_until < SNAPSHOT - 15 * DAY)
     created = np.where(after_ban, ban_until + rng.uniform(DAY, 60 * DAY, n_cb), decided + delay).astype(np.int64)
-    created = np.minimum(created, SNAPSHOT - 5 * DAY)
+    late = created > SNAPSHOT - 5 * DAY
+    created[late] = decided[late] + (rng.random(late.sum()) * (SNAPSHOT - 5 * DAY - decided[late])).astype(np.int64)
     created = np.maximum(created, decided + 2 * 3600)
     during = (ban_until == 0) | (created < ban_until)
     pop.created[slots] = created
