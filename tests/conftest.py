@@ -59,3 +59,42 @@ def home(tmp_path, monkeypatch) -> Path:
     monkeypatch.delenv("QINGLANG_HOME", raising=False)
     monkeypatch.delenv("QINGLANG_DB", raising=False)
     return tmp_path / "ws"
+
+
+def fresh_pg_schema_url(base: str) -> tuple[str, str]:
+    """A new, empty PostgreSQL schema and a store URL whose connections use it (search_path)."""
+    import uuid
+
+    import psycopg
+
+    schema = f"qt_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as con:
+        con.execute(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}", schema
+
+
+def drop_pg_schema(base: str, schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(base.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as con:
+        con.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    """A URL of an empty SQL store: an SQLite file, and a fresh PostgreSQL schema (skipped when unreachable).
+
+    Tests taking this fixture run once per database, so the store's behaviour is checked on both.
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.sqlite'}"
+        return
+    base = postgres_url()
+    if base is None:
+        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
+    url, schema = fresh_pg_schema_url(base)
+    try:
+        yield url
+    finally:
+        drop_pg_schema(base, schema)
