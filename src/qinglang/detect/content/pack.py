@@ -117,7 +117,7 @@ class PinyinConfig:
     min_syllables: int = 2  # Han terms shorter than this stay out of the pinyin channel
     weight_factor: float = 0.85  # a hit found only through pinyin weighs this much of the term
     drop_common: bool = True  # drop keys that sound like a common word (jieba dictionary)
-    common_min_freq: int = 3
+    common_min_freq: int = 30
 
 
 @dataclass(frozen=True)

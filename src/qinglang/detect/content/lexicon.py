@@ -1,0 +1,253 @@
+"""Compile a policy pack into matchers: one Aho-Corasick automaton over normalised
+text (the character channel), one over its pinyin (the pinyin channel), and the
+pack's regular expressions.
+
+Every key (a normalised term) carries one or more *entries*: (category, role,
+weight, reference). Roles: ``term`` (evidence on its own), ``anchor`` and
+``modifier`` (evidence only together, see combos), ``allow`` (suppresses hits it
+contains), ``context`` (changes the weight of hits near it).
+
+The pinyin channel is kept selective (a naive one fires on 90% of ordinary
+posts, e.g. 其实 sounds like 骑士): only Han terms of at least
+``pinyin.min_syllables`` characters get a pinyin key, and a key is dropped when a
+common word of the jieba dictionary (frequency >= ``pinyin.common_min_freq``)
+that is not itself a term sounds the same. Hits must start and end on character
+boundaries, and a pinyin hit weighs ``pinyin.weight_factor`` of its term.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qinglang.detect.content.charmap import pinyin_of
+from qinglang.detect.content.normalize import Normalizer
+from qinglang.detect.content.pack import CONTENT_CATEGORIES, PolicyPack
+from qinglang.detect.content.yamlines import PackError
+
+ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER, ROLE_ALLOW, ROLE_CONTEXT = range(5)
+ROLES = ("term", "anchor", "modifier", "allow", "context")
+
+_ALNUM = re.compile(r"[a-z0-9]")
+
+
+@functools.lru_cache(maxsize=4)
+def common_word_pinyin(min_freq: int) -> frozenset[str]:
+    """Pinyin keys of the jieba dictionary's words (2-4 characters, frequency >= min_freq)."""
+    import jieba
+
+    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    digits = max(1, len(str(min_freq)) - 1)
+    pairs = re.findall(r"^([^ \n]{2,4}) (\d{%d,})" % digits, text, re.M)
+    words = [w for w, f in pairs if int(f) >= min_freq]
+    from qinglang.detect.content.charmap import base_tables
+
+    t = base_tables()
+    joined = "\x00".join(words)
+    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    folded, _ = t.fold.apply(np.concatenate([cps, np.zeros(1, np.uint32)]))
+    out, _ = t.pinyin.apply(folded)
+    s = out.tobytes().decode("utf-32-le")
+    keys = s.split("\x00")
+    return frozenset(zip(words, keys[: len(words)]))  # (word, pinyin) pairs
+
+
+@dataclass
+class Lexicon:
+    pack: PolicyPack
+    normalizer: Normalizer
+    categories: tuple[str, ...]
+    # entries
+    e_cat: np.ndarray  # int16 index into categories; -1 = pack-wide
+    e_role: np.ndarray  # int8
+    e_weight: np.ndarray  # float64
+    e_ref: np.ndarray  # int32 index into refs
+    refs: list[str]
+    e_context: np.ndarray  # int32 context index (ROLE_CONTEXT), else -1
+    contexts: list  # Context objects
+    # character channel
+    keys: list[str]
+    k_first: np.ndarray  # int64: first entry of each key
+    k_count: np.ndarray  # int64
+    k_left_alnum: np.ndarray  # bool: key starts with a latin letter/digit (needs a token boundary)
+    k_right_alnum: np.ndarray
+    # pinyin channel
+    py_keys: list[str]
+    py_first: np.ndarray
+    py_count: np.ndarray
+    py_key_text: list[str]  # the normalised term each pinyin key came from
+    py_dropped: int
+    ac: object = None
+    py_ac: object = None
+    patterns_norm: list = field(default_factory=list)  # (compiled, Pattern, category index)
+    patterns_orig: list = field(default_factory=list)
+    build_seconds: float = 0.0
+
+    @property
+    def n_keys(self) -> int:
+        return len(self.keys)
+
+    def stats(self) -> dict:
+        return {"keys": len(self.keys), "pinyin_keys": len(self.py_keys), "pinyin_dropped_as_common": self.py_dropped,
+                "entries": int(len(self.e_cat)), "patterns": len(self.patterns_norm) + len(self.patterns_orig),
+                "build_seconds": round(self.build_seconds, 3)}
+
+
+def _all_pack_terms(pack: PolicyPack):
+    """Yield (text, category, role, weight, ref, pinyin, context_name, line) for everything matched by lookup."""
+    for cname, cat in pack.categories.items():
+        for t in cat.terms:
+            yield t.text, cname, ROLE_TERM, t.weight, t.text, t.pinyin, None, t.line
+        combo_roles: dict[str, int] = {}
+        for c in cat.combos:
+            combo_roles.setdefault(c.anchors, ROLE_ANCHOR)
+            combo_roles.setdefault(c.modifiers, ROLE_MODIFIER)
+        for lname, items in cat.lists.items():
+            role = combo_roles.get(lname, ROLE_MODIFIER)
+            for t in items:
+                yield t.text, cname, role, t.weight, lname, t.pinyin, None, t.line
+        role = combo_roles.get("gazetteer", ROLE_ANCHOR)
+        for h in cat.gazetteer:
+            for text in (h.name, *h.aliases):
+                yield text, cname, role, 1.0, "gazetteer", True, None, h.line
+            for text in (h.pinyin, h.initials):
+                if text and len(text) >= 3:  # 2-letter initials match too much
+                    yield text, cname, role, 1.0, "gazetteer", False, None, h.line
+        for a in cat.allow:
+            yield a, cname, ROLE_ALLOW, 0.0, a, False, None, 0
+        for ctx_name in cat.contexts:
+            ctx = pack.contexts[ctx_name]
+            for t in ctx.terms:
+                yield t, cname, ROLE_CONTEXT, ctx.factor, ctx_name, False, ctx_name, ctx.line
+
+
+def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | None = None) -> Lexicon:
+    """Build the matchers of a pack. `extra_terms` (text, category, weight) are added as terms
+    (benchmarks load a large lexicon this way)."""
+    import ahocorasick_rs
+
+    t0 = time.perf_counter()
+    han_targets = set()
+    items = list(_all_pack_terms(pack))
+    if extra_terms:
+        items.extend((t, c, ROLE_TERM, w, t, True, None, 0) for t, c, w in extra_terms)
+    for it in items:
+        if it[2] in (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER):
+            han_targets.update(ch for ch in it[0] if "\u4e00" <= ch <= "\u9fff")
+    normalizer = Normalizer(pack.normalize, pack.stand_ins, han_targets)
+    categories = CONTENT_CATEGORIES
+    cat_index = {c: i for i, c in enumerate(categories)}
+
+    texts = [it[0] for it in items]
+    nb = normalizer.batch(texts)
+    normed = nb.norm.split("\x00")[: len(texts)]
+
+    key_entries: dict[str, list[int]] = {}
+    e_cat, e_role, e_weight, e_ref, e_ctx, e_py = [], [], [], [], [], []
+    refs: list[str] = []
+    ref_index: dict[str, int] = {}
+    ctx_list = list(pack.contexts.values())
+    ctx_index = {c.name: i for i, c in enumerate(ctx_list)}
+    seen_entry = set()
+    for (text, cname, role, weight, ref, py, ctx_name, line), key in zip(items, normed):
+        if not key:
+            raise PackError(pack.source, line or None,
+                            f"{text!r} ({ROLES[role]} of {cname}) is empty once normalised (only separators or symbols)")
+        sig = (key, cname, role, ref)
+        if sig in seen_entry:
+            continue
+        seen_entry.add(sig)
+        if ref not in ref_index:
+            ref_index[ref] = len(refs)
+            refs.append(ref)
+        key_entries.setdefault(key, []).append(len(e_cat))
+        e_cat.append(cat_index.get(cname, -1))
+        e_role.append(role)
+        e_weight.append(weight)
+        e_ref.append(ref_index[ref])
+        e_ctx.append(ctx_index[ctx_name] if ctx_name else -1)
+        e_py.append(py)
+
+    keys = list(key_entries)
+    k_first, k_count, order = [], [], []
+    for k in keys:
+        ids = key_entries[k]
+        k_first.append(len(order))
+        k_count.append(len(ids))
+        order.extend(ids)
+    order_a = np.asarray(order, dtype=np.int64)
+    e_cat_a = np.asarray(e_cat, dtype=np.int16)[order_a]
+    e_role_a = np.asarray(e_role, dtype=np.int8)[order_a]
+    e_weight_a = np.asarray(e_weight, dtype=np.float64)[order_a]
+    e_ref_a = np.asarray(e_ref, dtype=np.int32)[order_a]
+    e_ctx_a = np.asarray(e_ctx, dtype=np.int32)[order_a]
+    e_py_a = np.asarray(e_py, dtype=bool)[order_a]
+
+    # pinyin channel: keys of Han terms that are long enough and not common homophones
+    cfg = pack.pinyin
+    py_entries: dict[str, list[int]] = {}
+    py_text: dict[str, str] = {}
+    dropped = 0
+    if cfg.enabled and pack.normalize.pinyin:
+        key_set = set(keys)
+        common = None
+        for ki, k in enumerate(keys):
+            if len(k) < cfg.min_syllables or not all("\u4e00" <= ch <= "\u9fff" for ch in k):
+                continue
+            ids = [k_first[ki] + j for j in range(k_count[ki])
+                   if e_py_a[k_first[ki] + j] and e_role_a[k_first[ki] + j] in (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER)]
+            if not ids:
+                continue
+            py = pinyin_of(k)
+            if cfg.drop_common:
+                if common is None:
+                    common = _common_index(cfg.common_min_freq)
+                homophones = common.get(py)
+                if homophones and any(w not in key_set for w in homophones):
+                    dropped += 1
+                    continue
+            py_entries.setdefault(py, []).extend(ids)
+            py_text.setdefault(py, k)
+    py_keys = list(py_entries)
+    py_first, py_count, py_order = [], [], []
+    # pinyin keys index the same entry table: store a second index array
+    for k in py_keys:
+        py_first.append(len(py_order))
+        py_count.append(len(py_entries[k]))
+        py_order.extend(py_entries[k])
+
+    lex = Lexicon(
+        pack=pack, normalizer=normalizer, categories=categories,
+        e_cat=e_cat_a, e_role=e_role_a, e_weight=e_weight_a, e_ref=e_ref_a, refs=refs, e_context=e_ctx_a,
+        contexts=ctx_list, keys=keys, k_first=np.asarray(k_first, dtype=np.int64),
+        k_count=np.asarray(k_count, dtype=np.int64),
+        k_left_alnum=np.asarray([bool(_ALNUM.match(k[0])) for k in keys], dtype=bool),
+        k_right_alnum=np.asarray([bool(_ALNUM.match(k[-1])) for k in keys], dtype=bool),
+        py_keys=py_keys, py_first=np.asarray(py_first, dtype=np.int64), py_count=np.asarray(py_count, dtype=np.int64),
+        py_key_text=[py_text[k] for k in py_keys], py_dropped=dropped,
+    )
+    lex.py_entry_index = np.asarray(py_order, dtype=np.int64)  # type: ignore[attr-defined]
+    lex.ac = ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.Standard) if keys else None
+    lex.py_ac = (ahocorasick_rs.AhoCorasick(py_keys, matchkind=ahocorasick_rs.MatchKind.Standard)
+                 if py_keys else None)
+    for cname, cat in pack.categories.items():
+        for p in cat.patterns:
+            entry = (re.compile(p.regex), p, cat_index[cname])
+            (lex.patterns_orig if p.on == "original" else lex.patterns_norm).append(entry)
+    lex.build_seconds = time.perf_counter() - t0
+    return lex
+
+
+@functools.lru_cache(maxsize=4)
+def _common_index(min_freq: int) -> dict[str, tuple[str, ...]]:
+    idx: dict[str, list[str]] = {}
+    for word, py in common_word_pinyin(min_freq):
+        idx.setdefault(py, []).append(word)
+    return {k: tuple(v) for k, v in idx.items()}

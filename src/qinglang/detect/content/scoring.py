@@ -1,0 +1,182 @@
+"""Turn hits into per-post, per-category rule scores with readable evidence.
+
+For each post and category:
+- term and pattern hits inside an allow-listed phrase of the same category are dropped;
+- each remaining hit weighs its term's weight, times the pinyin factor when it was
+  found only by sound, times the factor of the category's context rules present in
+  its clause (clause scope) or anywhere in the post (post scope) - the lowest
+  lowering factor and the highest raising one;
+- a combo fires when one of its anchors and one of its modifiers share a clause
+  (or the post), weighing the combo's weight times the contexts' factor;
+- a reference (term, pattern, combo) counts once, at its strongest;
+- the rule score is 1 - prod(1 - w) over what counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qinglang.detect.content.lexicon import ROLE_ALLOW, ROLE_ANCHOR, ROLE_CONTEXT, ROLE_MODIFIER, ROLE_TERM, Lexicon
+from qinglang.detect.content.matcher import CHANNEL_PATTERN, CHANNEL_PINYIN, Hits, Matcher
+from qinglang.detect.content.normalize import NormBatch
+
+CHANNEL_NAMES = ("text", "pinyin", "pattern")
+
+
+@dataclass
+class PostRules:
+    """Rule evidence of one post."""
+
+    scores: dict[str, float] = field(default_factory=dict)
+    spans: list[dict] = field(default_factory=list)
+    signals: dict[str, list[dict]] = field(default_factory=dict)
+    contexts: dict[str, list[str]] = field(default_factory=dict)  # category -> contexts that applied
+
+
+def _combine(weights: list[float]) -> float:
+    p = 1.0
+    for w in weights:
+        p *= 1.0 - min(max(w, 0.0), 0.999)
+    return 1.0 - p
+
+
+class RuleScorer:
+    def __init__(self, lexicon: Lexicon, matcher: Matcher):
+        self.lex = lexicon
+        self.matcher = matcher
+        pack = lexicon.pack
+        self.combos = {c: pack.categories[c].combos for c in pack.categories}
+        self.cat_names = lexicon.categories
+
+    def score(self, nb: NormBatch, hits: Hits) -> dict[int, PostRules]:
+        """Rule evidence for every post that has at least one term, combo part or pattern hit."""
+        if not len(hits):
+            return {}
+        lex = self.lex
+        roles = np.where(hits.entry >= 0, lex.e_role[np.maximum(hits.entry, 0)], -1)
+        evidence_like = (roles == ROLE_TERM) | (roles == ROLE_ANCHOR) | (roles == ROLE_MODIFIER) | (roles == -1)
+        posts_with = np.unique(hits.post[evidence_like])
+        if not len(posts_with):
+            return {}
+        sel = np.isin(hits.post, posts_with)
+        h = hits.take(sel)
+        order = np.lexsort((h.n_start, h.post))
+        h = h.take(order)
+        bounds = np.flatnonzero(np.diff(h.post)) + 1
+        starts = np.concatenate([[0], bounds])
+        ends = np.concatenate([bounds, [len(h.post)]])
+        out: dict[int, PostRules] = {}
+        cols = (h.post.tolist(), h.n_start.tolist(), h.n_end.tolist(), h.o_start.tolist(), h.o_end.tolist(),
+                h.entry.tolist(), h.channel.tolist(), h.clause.tolist(), h.pattern.tolist())
+        for a, b in zip(starts.tolist(), ends.tolist()):
+            post = cols[0][a]
+            rows = [tuple(c[i] for c in cols[1:]) for i in range(a, b)]
+            out[post] = self._post(nb.texts[post], rows)
+        return out
+
+    def _post(self, text: str, rows) -> PostRules:
+        lex = self.lex
+        e_role, e_cat, e_w, e_ref, e_ctx = lex.e_role, lex.e_cat, lex.e_weight, lex.e_ref, lex.e_context
+        allow: dict[int, list[tuple[int, int]]] = {}
+        ctx_clause: dict[tuple[int, int], set[int]] = {}  # (cat, ctx) -> clauses
+        ev = []  # (cat, kind, ref, weight, channel, clause, ns, ne, os, oe, role)
+        for ns, ne, os_, oe, entry, channel, clause, pat in rows:
+            if entry < 0:
+                p = self.matcher.patterns[pat]
+                ev.append((int(self.matcher.pattern_cat[pat]), "pattern", p.name, p.weight, channel, clause, ns, ne,
+                           os_, oe, ROLE_TERM))
+                continue
+            role = int(e_role[entry])
+            cat = int(e_cat[entry])
+            if role == ROLE_ALLOW:
+                allow.setdefault(cat, []).append((ns, ne))
+            elif role == ROLE_CONTEXT:
+                ctx_clause.setdefault((cat, int(e_ctx[entry])), set()).add(clause)
+            else:
+                ev.append((cat, "term", lex.refs[e_ref[entry]], float(e_w[entry]), channel, clause, ns, ne, os_, oe, role))
+        res = PostRules()
+        if not ev:
+            return res
+        pyf = lex.pack.pinyin.weight_factor
+        by_cat: dict[int, list] = {}
+        for item in ev:
+            cat, _, _, _, _, _, ns, ne, *_ = item
+            if any(a <= ns and ne <= b for a, b in allow.get(cat, ())):
+                continue
+            by_cat.setdefault(cat, []).append(item)
+
+        for cat, items in by_cat.items():
+            cname = self.cat_names[cat]
+            ctxs = [(lex.contexts[ci], clauses) for (c, ci), clauses in ctx_clause.items() if c == cat]
+
+            def factor(clause: int, _ctxs=ctxs) -> tuple[float, list[str]]:
+                low, high, names = 1.0, 1.0, []
+                for ctx, clauses in _ctxs:
+                    if ctx.scope == "post" or clause in clauses:
+                        names.append(ctx.name)
+                        if ctx.factor < 1:
+                            low = min(low, ctx.factor)
+                        else:
+                            high = max(high, ctx.factor)
+                return low * high, names
+
+            best: dict[tuple[str, str], float] = {}
+            signals = []
+            used_ctx: set[str] = set()
+            anchors: dict[str, list] = {}
+            modifiers: dict[str, list] = {}
+            for _, kind, ref, w, channel, clause, ns, ne, os_, oe, role in items:
+                if role == ROLE_ANCHOR:
+                    anchors.setdefault(ref, []).append((clause, os_, oe, channel))
+                    continue
+                if role == ROLE_MODIFIER:
+                    modifiers.setdefault(ref, []).append((clause, os_, oe, channel))
+                    continue
+                f, names = factor(clause)
+                used_ctx.update(names)
+                weight = w * f * (pyf if channel == CHANNEL_PINYIN else 1.0)
+                key = (kind, ref)
+                if weight > best.get(key, -1.0):
+                    best[key] = weight
+                res.spans.append({"start": os_, "end": oe, "category": cname, "matched": text[os_:oe], "term": ref,
+                                  "channel": CHANNEL_NAMES[channel]})
+                signals.append({"kind": kind, "term": ref, "weight": round(weight, 4), "channel": CHANNEL_NAMES[channel],
+                                "contexts": names})
+            for combo in self.combos.get(cname, ()):
+                a_hits = anchors.get(combo.anchors, [])
+                m_hits = modifiers.get(combo.modifiers, [])
+                if not a_hits or not m_hits:
+                    continue
+                fired = None
+                if combo.scope == "post":
+                    fired = (a_hits[0], m_hits[0])
+                else:
+                    m_by_clause = {}
+                    for m in m_hits:
+                        m_by_clause.setdefault(m[0], m)
+                    for a_ in a_hits:
+                        if a_[0] in m_by_clause:
+                            fired = (a_, m_by_clause[a_[0]])
+                            break
+                if fired is None:
+                    continue
+                (clause, a_s, a_e, a_ch), (_, m_s, m_e, m_ch) = fired
+                f, names = factor(clause)
+                used_ctx.update(names)
+                pin = pyf if CHANNEL_PINYIN in (a_ch, m_ch) else 1.0
+                weight = combo.weight * f * pin
+                best[("combo", combo.name)] = max(best.get(("combo", combo.name), -1.0), weight)
+                for s_, e_, ref, ch in ((a_s, a_e, combo.anchors, a_ch), (m_s, m_e, combo.modifiers, m_ch)):
+                    res.spans.append({"start": s_, "end": e_, "category": cname, "matched": text[s_:e_],
+                                      "term": ref, "channel": CHANNEL_NAMES[ch]})
+                signals.append({"kind": "combo", "term": combo.name, "weight": round(weight, 4),
+                                "anchor": text[a_s:a_e], "modifier": text[m_s:m_e], "contexts": names})
+            if best:
+                res.scores[cname] = _combine(list(best.values()))
+                res.signals[cname] = signals
+                if used_ctx:
+                    res.contexts[cname] = sorted(used_ctx)
+        res.spans.sort(key=lambda s: (s["start"], s["end"], s["category"]))
+        return res
