@@ -1,9 +1,12 @@
 """Netizen complaints: how much a pile of complaints weighs.
 
-Many complaints from a few reporters count little: each reporter counts once
-per (account, category), and a reporter who complains about many different
-accounts in the window (mass reporting) weighs less, by 1/sqrt(accounts they
-reported). The effective weight is the sum over distinct reporters.
+Many complaints from a few reporters count little:
+- each reporter counts once per (account, category), however often they complain;
+- a reporter who files many complaints about the same account (across categories, as
+  mass-reporting campaigns do) weighs 1/sqrt(their complaints about it);
+- a reporter who complains about many different accounts in the window weighs
+  sqrt(mass_threshold / accounts they reported) once above the threshold.
+The effective weight of an (account, category) is the sum over its distinct reporters.
 """
 
 from __future__ import annotations
@@ -43,6 +46,10 @@ def reporter_weight(accounts_reported: int, mass_threshold: int = 3) -> float:
     return 1.0 if accounts_reported <= mass_threshold else math.sqrt(mass_threshold / accounts_reported)
 
 
-def weight_of(reporters: Iterable[str], breadth: dict[str, int], mass_threshold: int = 3) -> float:
-    """Effective weight of complaints by these reporters, given how many accounts each reported."""
-    return round(sum(reporter_weight(breadth.get(r, 1), mass_threshold) for r in set(reporters)), 6)
+def weight_of(reporters: Iterable[str], breadth: dict[str, int], mass_threshold: int = 3,
+              repeats: dict[str, int] | None = None) -> float:
+    """Effective weight of complaints by these reporters, given how many accounts each reported
+    and how many complaints each filed about this account."""
+    repeats = repeats or {}
+    return round(sum(reporter_weight(breadth.get(r, 1), mass_threshold) / math.sqrt(max(1, repeats.get(r, 1)))
+                     for r in set(reporters)), 6)

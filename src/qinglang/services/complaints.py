@@ -44,8 +44,9 @@ def _insert(uow, gov: Governance, row: dict[str, Any]) -> int | None:
     if row["category"] not in {c.value for c in Category}:
         raise QinglangError(f"complaint category must be one of {', '.join(c.value for c in Category)}, not {row['category']!r}")
     received = row.get("received_at") or uow.now
+    # the handling deadline runs from when qinglang took the complaint in (a snapshot's old reports start now)
     row.update(received_at=received, acknowledged_at=uow.now, status="received",
-               due_at=received + timedelta(days=float(gov.policy.complaints["handle_days"])))
+               due_at=max(received, uow.now) + timedelta(days=float(gov.policy.complaints["handle_days"])))
     cid = uow.complaints.add(**row)
     if cid is None:
         return None
@@ -63,16 +64,37 @@ def route(uow, gov: Governance, pairs: Iterable[tuple[str, str]],
     if not pairs:
         return {"cases_opened": 0, "cases_raised": 0}
     cfg = gov.policy.complaints
-    since = uow.now - timedelta(days=float(cfg["window_days"]))
-    rows = [r for r in uow.complaints.for_accounts({a for a, _ in pairs}, since) if (r["account_id"], r["category"]) in pairs]
-    breadth = uow.complaints.reporter_breadth({r["reporter_id"] for r in rows}, since)
+    window = timedelta(days=float(cfg["window_days"]))
+    rows = [r for r in uow.complaints.for_accounts({a for a, _ in pairs}) if (r["account_id"], r["category"]) in pairs]
     by_pair: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         by_pair[(r["account_id"], r["category"])].append(r)
+    # complaints count together within the window before the newest one about the pair
+    per_account: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        per_account[r["account_id"]].append(r)
+    anchors = {}
+    for pair, items in by_pair.items():
+        anchor = max(r["received_at"] for r in items)
+        anchors[pair] = anchor
+        # handled complaints were answered by an earlier decision and count no more
+        by_pair[pair] = [r for r in items if r["received_at"] >= anchor - window and r["status"] != "handled"]
+    targets: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
+    for rep, acc, at in uow.complaints.reporter_targets({r["reporter_id"] for items in by_pair.values() for r in items}):
+        targets[rep].append((acc, at))
+
+    def breadth(anchor: datetime) -> dict[str, int]:
+        return {rep: len({a for a, at in ts if anchor - window <= at <= anchor + window}) for rep, ts in targets.items()}
+
     open_cases = uow.cases.open_for(by_pair.keys(), for_update=True)
     opened = raised = 0
     for (account, category), items in sorted(by_pair.items()):
-        weight = weight_of([r["reporter_id"] for r in items], breadth, int(cfg["mass_threshold"]))
+        anchor = anchors[(account, category)]
+        repeats: dict[str, int] = defaultdict(int)
+        for r in per_account[account]:
+            if anchor - window <= r["received_at"] <= anchor:
+                repeats[r["reporter_id"]] += 1
+        weight = weight_of([r["reporter_id"] for r in items], breadth(anchor), int(cfg["mass_threshold"]), repeats)
         unlinked = [r["complaint_id"] for r in items if r["case_id"] is None and r["status"] != "handled"]
         case = open_cases.get((account, category))
         if case is not None:
@@ -144,32 +166,39 @@ def submit_complaint(gov: Governance, *, reporter_id: str, account_id: str, cate
 
 def import_reports(gov: Governance, reports: list[dict[str, Any]], actor: str = "qinglang-intake",
                    chunk: int = 500) -> dict[str, int]:
-    """Take in the snapshot's `reports` table as complaints (only report_ids not seen before)."""
+    """Take in the snapshot's `reports` table as complaints (only report_ids not seen before), then weigh them.
+
+    All new complaints are recorded first and routed after, so the weights do not depend on the order
+    of the reports. Each chunk is one transaction; a re-run after a crash skips what was recorded.
+    """
     with gov.store.read() as uow:
         known = uow.complaints.known_report_ids(r["report_id"] for r in reports)
     fresh = [r for r in reports if r["report_id"] not in known]
-    tiers = gov.lake.tiers({r["account_id"] for r in fresh}) if fresh else {}
-    received = opened = raised = 0
     valid = {c.value for c in Category}
+    received = 0
     for i in range(0, len(fresh), chunk):
         part = fresh[i:i + chunk]
 
         def work(uow, part=part):
             n = 0
-            pairs = set()
             for r in part:
                 cat = r.get("category") if r.get("category") in valid else Category.OTHER.value
                 cid = _insert(uow, gov, {"report_id": r["report_id"], "reporter_id": r["reporter_id"],
                                          "account_id": r["account_id"], "post_id": r.get("post_id"), "category": cat,
                                          "text": r.get("text"), "source": "snapshot",
                                          "received_at": r.get("created_at")})
-                if cid is not None:
-                    n += 1
-                    pairs.add((r["account_id"], cat))
-            return n, route(uow, gov, pairs, tiers)
+                n += cid is not None
+            return n
 
-        n, routed = gov.store.run(work, actor=actor)
-        received += n
+        received += gov.store.run(work, actor=actor)
+    # route every pair with unhandled complaints not yet on a case (this import's, and any a crash left unrouted)
+    with gov.store.read() as uow:
+        pairs = sorted({(r["account_id"], r["category"]) for r in uow.complaints.list(status="received")
+                        if r["case_id"] is None})
+    tiers = gov.lake.tiers({a for a, _ in pairs}) if pairs else {}
+    opened = raised = 0
+    for i in range(0, len(pairs), chunk):
+        routed = gov.store.run(lambda uow, part=pairs[i:i + chunk]: route(uow, gov, part, tiers), actor=actor)
         opened += routed["cases_opened"]
         raised += routed["cases_raised"]
     return {"complaints_received": received, "cases_opened_by_complaints": opened, "cases_raised_by_complaints": raised}

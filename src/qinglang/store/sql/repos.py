@@ -295,22 +295,21 @@ class SqlComplaints(_Repo):
             out.update(r[0] for r in self.conn.execute(sa.select(self.t.c.report_id).where(self.t.c.report_id.in_(chunk))))
         return out
 
-    def for_accounts(self, account_ids: Iterable[str], since: datetime) -> list[dict[str, Any]]:
+    def for_accounts(self, account_ids: Iterable[str]) -> list[dict[str, Any]]:
         c = self.t.c
         out: list[dict[str, Any]] = []
         for chunk in _chunks(sorted(set(account_ids))):
-            out += self._rows(sa.select(c.complaint_id, c.reporter_id, c.account_id, c.category, c.case_id, c.status)
-                              .where(c.account_id.in_(chunk), c.received_at >= since).order_by(c.complaint_id))
+            out += self._rows(sa.select(c.complaint_id, c.reporter_id, c.account_id, c.category, c.case_id, c.status,
+                                        c.received_at).where(c.account_id.in_(chunk)).order_by(c.complaint_id))
         return out
 
-    def reporter_breadth(self, reporter_ids: Iterable[str], since: datetime) -> dict[str, int]:
-        """How many distinct accounts each reporter complained about since `since`."""
+    def reporter_targets(self, reporter_ids: Iterable[str]) -> list[tuple[str, str, datetime]]:
+        """(reporter_id, account_id, received_at) of every complaint by these reporters."""
         c = self.t.c
-        out: dict[str, int] = {}
+        out: list[tuple[str, str, datetime]] = []
         for chunk in _chunks(sorted(set(reporter_ids))):
-            q = (sa.select(c.reporter_id, sa.func.count(sa.distinct(c.account_id)))
-                 .where(c.reporter_id.in_(chunk), c.received_at >= since).group_by(c.reporter_id))
-            out.update({r: int(n) for r, n in self.conn.execute(q)})
+            q = sa.select(c.reporter_id, c.account_id, c.received_at).where(c.reporter_id.in_(chunk))
+            out += [(r, a, t) for r, a, t in self.conn.execute(q)]
         return out
 
     def link(self, complaint_ids: list[int], case_id: int) -> None:
