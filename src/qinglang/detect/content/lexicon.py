@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qinglang.detect.content.charmap import pinyin_of
+from qinglang.detect.content.charmap import pinyin_of, syllables_of
 from qinglang.detect.content.normalize import Normalizer
 from qinglang.detect.content.pack import CONTENT_CATEGORIES, PolicyPack
 from qinglang.detect.content.yamlines import PackError
@@ -95,9 +95,25 @@ class Lexicon:
         return len(self.keys)
 
     def stats(self) -> dict:
-        return {"keys": len(self.keys), "pinyin_keys": len(self.py_keys), "pinyin_dropped_as_common": self.py_dropped,
+        return {"keys": len(self.keys), "pinyin_keys": len(self.py_keys),
+                "pinyin_keys_latin_only": self.py_dropped,
                 "entries": int(len(self.e_cat)), "patterns": len(self.patterns_norm) + len(self.patterns_orig),
                 "build_seconds": round(self.build_seconds, 3)}
+
+
+VIA_TEXT, VIA_INITIALS = 0, 3
+
+
+def initials_of(key: str) -> str | None:
+    """Initials of an all-Han key of >= 3 characters (阴阳合同 -> yyht), else None."""
+    from qinglang.detect.content.charmap import syllables_of
+
+    if len(key) < 3 or not all("\u4e00" <= ch <= "\u9fff" for ch in key):
+        return None
+    sy = syllables_of(key)
+    if not all(sy):
+        return None
+    return "".join(x[0] for x in sy)
 
 
 def _all_pack_terms(pack: PolicyPack):
@@ -148,19 +164,34 @@ def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | N
     texts = [it[0] for it in items]
     nb = normalizer.batch(texts)
     normed = nb.norm.split("\x00")[: len(texts)]
+    via = [VIA_TEXT] * len(items)
+    # initials of longer Han terms (狗东西 -> gdx) and gazetteer names, matched as latin tokens
+    if pack.pinyin.enabled and pack.normalize.pinyin:
+        extra_items, extra_keys = [], []
+        for it, key in zip(items, normed):
+            text, cname, role, weight, ref, py, ctx_name, line = it
+            if not py or role not in (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER):
+                continue
+            ini = initials_of(key)
+            if ini:
+                extra_items.append((ini, cname, role, weight * pack.pinyin.weight_factor, ref, False, None, line))
+                extra_keys.append(ini)
+        items = items + extra_items
+        normed = normed + extra_keys
+        via = via + [VIA_INITIALS] * len(extra_items)
 
     key_entries: dict[str, list[int]] = {}
-    e_cat, e_role, e_weight, e_ref, e_ctx, e_py = [], [], [], [], [], []
+    e_cat, e_role, e_weight, e_ref, e_ctx, e_py, e_via = [], [], [], [], [], [], []
     refs: list[str] = []
     ref_index: dict[str, int] = {}
     ctx_list = list(pack.contexts.values())
     ctx_index = {c.name: i for i, c in enumerate(ctx_list)}
     seen_entry = set()
-    for (text, cname, role, weight, ref, py, ctx_name, line), key in zip(items, normed):
+    for (text, cname, role, weight, ref, py, ctx_name, line), key, v in zip(items, normed, via):
         if not key:
             raise PackError(pack.source, line or None,
                             f"{text!r} ({ROLES[role]} of {cname}) is empty once normalised (only separators or symbols)")
-        sig = (key, cname, role, ref)
+        sig = (key, cname, role, ref, v)
         if sig in seen_entry:
             continue
         seen_entry.add(sig)
@@ -174,6 +205,7 @@ def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | N
         e_ref.append(ref_index[ref])
         e_ctx.append(ctx_index[ctx_name] if ctx_name else -1)
         e_py.append(py)
+        e_via.append(v)
 
     keys = list(key_entries)
     k_first, k_count, order = [], [], []
@@ -189,11 +221,13 @@ def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | N
     e_ref_a = np.asarray(e_ref, dtype=np.int32)[order_a]
     e_ctx_a = np.asarray(e_ctx, dtype=np.int32)[order_a]
     e_py_a = np.asarray(e_py, dtype=bool)[order_a]
+    e_via_a = np.asarray(e_via, dtype=np.int8)[order_a]
 
     # pinyin channel: keys of Han terms that are long enough and not common homophones
     cfg = pack.pinyin
     py_entries: dict[str, list[int]] = {}
     py_text: dict[str, str] = {}
+    ambiguous: set[str] = set()
     dropped = 0
     if cfg.enabled and pack.normalize.pinyin:
         key_set = set(keys)
@@ -211,10 +245,20 @@ def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | N
                     common = _common_index(cfg.common_min_freq)
                 homophones = common.get(py)
                 if homophones and any(w not in key_set for w in homophones):
+                    # sounds like an ordinary word: only matches where the post spells it in latin letters
                     dropped += 1
-                    continue
+                    ambiguous.add(py)
             py_entries.setdefault(py, []).extend(ids)
             py_text.setdefault(py, k)
+            if cfg.initial_variants and len(k) <= 4:
+                # some characters written as their initial (死全家 -> s全家, 神经病 -> 神jb)
+                sy = syllables_of(k)
+                n = len(sy)
+                for mask in range(1, (1 << n) - 1):
+                    v = "".join(sy[j][0] if mask >> j & 1 else sy[j] for j in range(n))
+                    py_entries.setdefault(v, []).extend(ids)
+                    py_text.setdefault(v, k)
+                    ambiguous.add(v)  # an initial is a latin letter: the post must show one
     py_keys = list(py_entries)
     py_first, py_count, py_order = [], [], []
     # pinyin keys index the same entry table: store a second index array
@@ -233,6 +277,8 @@ def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | N
         py_keys=py_keys, py_first=np.asarray(py_first, dtype=np.int64), py_count=np.asarray(py_count, dtype=np.int64),
         py_key_text=[py_text[k] for k in py_keys], py_dropped=dropped,
     )
+    lex.py_latin_only = np.asarray([k in ambiguous for k in py_keys], dtype=bool)  # type: ignore[attr-defined]
+    lex.e_via = e_via_a  # type: ignore[attr-defined]
     lex.py_entry_index = np.asarray(py_order, dtype=np.int64)  # type: ignore[attr-defined]
     lex.ac = ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.Standard) if keys else None
     lex.py_ac = (ahocorasick_rs.AhoCorasick(py_keys, matchkind=ahocorasick_rs.MatchKind.Standard)

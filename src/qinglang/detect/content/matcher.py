@@ -16,7 +16,7 @@ import numpy as np
 from qinglang.detect.content.lexicon import Lexicon
 from qinglang.detect.content.normalize import NormBatch
 
-CHANNEL_CHAR, CHANNEL_PINYIN, CHANNEL_PATTERN = 0, 1, 2
+CHANNEL_CHAR, CHANNEL_PINYIN, CHANNEL_PATTERN, CHANNEL_INITIALS = 0, 1, 2, 3
 
 
 @dataclass
@@ -63,6 +63,7 @@ class Matcher:
             self._alnum[c] = True
         for c in list(range(0xFF21, 0xFF3B)) + list(range(0xFF41, 0xFF5B)):
             self._alnum[c] = True
+        self._latin = t.is_latin
         self.patterns = [p for _, p, _ in lexicon.patterns_norm] + [p for _, p, _ in lexicon.patterns_orig]
         self.pattern_cat = np.asarray([c for _, _, c in lexicon.patterns_norm] + [c for _, _, c in lexicon.patterns_orig],
                                       dtype=np.int16)
@@ -102,7 +103,8 @@ class Matcher:
         post = nb.post_of(s)
         os_, oe = nb.orig_span(post, s, e)
         n = len(rep)
-        return Hits(post, s, e, os_, oe, entries, np.zeros(n, np.int8), np.zeros(n, np.int64), np.full(n, -1, np.int32))
+        channel = lex.e_via[entries].astype(np.int8)
+        return Hits(post, s, e, os_, oe, entries, channel, np.zeros(n, np.int64), np.full(n, -1, np.int32))
 
     def _pinyin_hits(self, nb: NormBatch) -> Hits:
         lex = self.lex
@@ -121,6 +123,15 @@ class Matcher:
             return Hits.empty()
         s = src[a[:, 1]]
         e = src[a[:, 2] - 1] + 1
+        # keys that sound like ordinary words only count where the post spells them in latin letters
+        lat = lex.py_latin_only[a[:, 0]]
+        if lat.any():
+            latin_cum = np.concatenate([[0], np.cumsum(self._latin[nb.norm_cps])])
+            has_latin = (latin_cum[e] - latin_cum[s]) > 0
+            keep = ~lat | has_latin
+            a, s, e = a[keep], s[keep], e[keep]
+            if not len(a):
+                return Hits.empty()
         # drop hits whose characters are the term itself: the character channel has them
         keep = np.ones(len(a), dtype=bool)
         norm = nb.norm

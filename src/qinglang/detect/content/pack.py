@@ -118,6 +118,7 @@ class PinyinConfig:
     weight_factor: float = 0.85  # a hit found only through pinyin weighs this much of the term
     drop_common: bool = True  # drop keys that sound like a common word (jieba dictionary)
     common_min_freq: int = 30
+    initial_variants: bool = True  # also match terms with some characters written as their pinyin initial
 
 
 @dataclass(frozen=True)
@@ -342,7 +343,7 @@ class _Parser:
             kw = {}
             for k, v in m.items():
                 ln = m.line_of(k)
-                if k in ("enabled", "drop_common"):
+                if k in ("enabled", "drop_common", "initial_variants"):
                     if not isinstance(v, bool):
                         self.fail(ln, f"pinyin.{k} must be true or false")
                         continue

@@ -22,7 +22,7 @@ from qinglang.detect.content.lexicon import ROLE_ALLOW, ROLE_ANCHOR, ROLE_CONTEX
 from qinglang.detect.content.matcher import CHANNEL_PATTERN, CHANNEL_PINYIN, Hits, Matcher
 from qinglang.detect.content.normalize import NormBatch
 
-CHANNEL_NAMES = ("text", "pinyin", "pattern")
+CHANNEL_NAMES = ("text", "pinyin", "pattern", "initials")
 
 
 @dataclass
@@ -109,6 +109,11 @@ class RuleScorer:
 
         for cat, items in by_cat.items():
             cname = self.cat_names[cat]
+            # a term inside a longer term hit of the same category (杂种 in 狗杂种) does not count again
+            spans_ = [(it[6], it[7]) for it in items if it[10] == ROLE_TERM and it[1] == "term"]
+            if len(spans_) > 1:
+                items = [it for it in items if not (it[10] == ROLE_TERM and it[1] == "term" and any(
+                    a <= it[6] and it[7] <= b and (b - a) > (it[7] - it[6]) for a, b in spans_))]
             ctxs = [(lex.contexts[ci], clauses) for (c, ci), clauses in ctx_clause.items() if c == cat]
 
             def factor(clause: int, _ctxs=ctxs) -> tuple[float, list[str]]:

@@ -1,0 +1,1 @@
+"""Accuracy evaluations behind `qinglang eval ...`."""
