@@ -88,14 +88,14 @@ def _exact(f: PairFrame, lv, sel):
 
 
 def _exact_any(f: PairFrame, lv, sel):
-    cols = lv.params["columns"]
+    cols = list(lv.params["columns"])
+    codes = f.codes.group(cols)
     out = np.zeros(len(sel), dtype=bool)
     for a in cols:
-        la = f.l(a, sel)
+        la = codes[a][0][f.i[sel]]
         for b in cols:
-            rb = f.r(b, sel)
-            eq = np.fromiter((x is not None and x != "" and x == y for x, y in zip(la, rb)), dtype=bool, count=len(sel))
-            out |= eq
+            rb = codes[b][1][f.j[sel]]
+            out |= (la == rb) & (la >= 0)
     return out
 
 

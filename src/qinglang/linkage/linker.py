@@ -66,7 +66,9 @@ class Linker:
 
     def __init__(self, settings: LinkageSettings, left: Records, right: Records | None = None, *,
                  pair_features: PairFeatures | None = None, model: FSModel | None = None,
-                 threads: int | None = None, memory_limit: str | None = None, chunk: int = 1_000_000):
+                 threads: int | None = None, memory_limit: str | None = None, chunk: int = 1_000_000,
+                 pair_sampler: Callable[[np.random.Generator, int], tuple[np.ndarray, np.ndarray]] | None = None,
+                 total_pairs: float | None = None):
         if settings.link_type == "link" and right is None:
             raise QinglangError("linkage: link_type 'link' needs a right table")
         self.settings = settings
@@ -81,12 +83,17 @@ class Linker:
         self.threads = threads
         self.memory_limit = memory_limit
         self.chunk = chunk
+        self.pair_sampler = pair_sampler  # random pairs from the space blocking draws from (default: uniform)
+        self._total_pairs = total_pairs
         self.report = FitReport()
+        self._cache: tuple | None = None  # (candidates, pattern codes, tf sums) of the last fit
         self._rng = np.random.default_rng(settings.seed)
 
     # --- pairs -----------------------------------------------------------------------------
     @property
     def total_pairs(self) -> float:
+        if self._total_pairs is not None:
+            return float(self._total_pairs)
         if self.same:
             return self.left.n * (self.left.n - 1) / 2
         return float(self.left.n) * float(self.right.n)
@@ -142,8 +149,11 @@ class Linker:
         n = int(min(n, total)) if total > 0 else 0
         if n == 0:
             return
-        i = self._rng.integers(0, self.left.n, n)
-        j = self._rng.integers(0, self.right.n, n)
+        if self.pair_sampler is not None:
+            i, j = self.pair_sampler(self._rng, n)
+        else:
+            i = self._rng.integers(0, self.left.n, n)
+            j = self._rng.integers(0, self.right.n, n)
         if self.same:
             keep = i != j
             i, j = i[keep], j[keep]
@@ -155,7 +165,7 @@ class Linker:
             nn = counts.sum()
             if nn == 0:
                 continue
-            u = np.maximum(counts, 0.5 * min(1.0, nn / 1e6)) / nn  # unseen levels: below one in the sample
+            u = np.maximum(counts, 0.5) / nn  # a level never seen among random pairs: half a pair
             u = np.maximum(u, 1e-12)
             u[0] = 0.0
             u[1:] /= u[1:].sum()
@@ -201,7 +211,7 @@ class Linker:
                 if len(rp.i) == 0:
                     continue
                 cols = set(rp.rule.columns)
-                active = [not (set(c.columns) & cols) for c in comps]
+                active = [not ((set(c.columns) | set(c.pair_columns)) & cols) for c in comps]
                 if not any(active):
                     continue
                 idx = cands.rule_index(r)
@@ -224,31 +234,58 @@ class Linker:
                         f"comparison {comp.name!r} is used by every blocking rule: its m keeps its starting values")
         self.report.seconds["em"] = round(time.perf_counter() - t0, 3)
 
-    def estimate_prior(self, cands: Candidates, codes: np.ndarray) -> None:
-        """Share of matches among all pairs: EM for lambda alone over the candidates, m/u fixed."""
+    def estimate_prior(self, cands: Candidates, codes: np.ndarray, tf_sum: np.ndarray | None = None) -> None:
+        """Share of matches among all pairs: EM for lambda alone over the candidates, m/u fixed.
+
+        Each candidate's evidence includes its term-frequency adjustments, so a common name
+        does not inflate the estimate.
+        """
         if self.settings.prior is not None:
             self.model.prior = float(self.settings.prior)
             return
         if len(codes) == 0 or self.total_pairs == 0:
             return
-        uniq, counts = np.unique(codes, return_counts=True)
-        pats = decode_patterns(uniq, len(self.settings.comparisons))
+        uniq, inv = np.unique(codes, return_inverse=True)
+        if tf_sum is None:
+            counts = np.bincount(inv).astype(np.float64)
+            evidence = self._pattern_evidence(uniq)
+        else:
+            evidence = self._pattern_evidence(uniq)[inv] + tf_sum
+            counts = np.ones(len(evidence))
         lam = 0.1
-        lw = self.model.level_weights()
-        base = np.zeros(len(uniq))
-        for c, w in enumerate(lw):
-            base += w[pats[:, c]]
-        for _ in range(200):
-            p = prob_from_weight(base + logit2(lam))
+        for _ in range(500):
+            p = prob_from_weight(evidence + logit2(lam))
             new = float((p * counts).sum() / counts.sum())
-            if abs(new - lam) < 1e-9:
+            if abs(new - lam) < 1e-12 or new <= 1e-15:
+                lam = new
                 break
             lam = new
-        expected = lam * len(codes)
+        expected = lam * float(counts.sum())
         self.report.expected_matches = expected
         prior = expected / max(self.settings.blocking_recall, 1e-6) / self.total_pairs
         self.model.prior = float(min(max(prior, 1e-15), 0.5))
         self.report.prior = self.model.prior
+
+    def _pattern_evidence(self, uniq_codes: np.ndarray) -> np.ndarray:
+        pats = decode_patterns(uniq_codes, len(self.settings.comparisons))
+        lw = self.model.level_weights()
+        out = np.zeros(len(uniq_codes))
+        for c, w in enumerate(lw):
+            out += w[pats[:, c]]
+        return out
+
+    def _tf_sum(self, cands: Candidates, codes: np.ndarray) -> np.ndarray:
+        """Per candidate: the sum of its term-frequency adjustments under the current u."""
+        out = np.zeros(len(cands))
+        has_tf = any(lv.tf or lv.tf_pair for comp in self.settings.comparisons for lv in comp.levels)
+        if not has_tf:
+            return out
+        C = len(self.settings.comparisons)
+        for s in range(0, len(cands), self.chunk):
+            i, j = cands.i[s:s + self.chunk], cands.j[s:s + self.chunk]
+            g = decode_patterns(codes[s:s + self.chunk], C)
+            out[s:s + self.chunk] = self.tf_adjustments(i, j, g).sum(axis=1)
+        return out
 
     def fit(self, cands: Candidates | None = None) -> FSModel:
         """Train u (random pairs), m (EM) and the prior; returns the fitted model."""
@@ -264,10 +301,13 @@ class Linker:
             self.estimate_m(tc, tcodes)
         else:
             self.estimate_m(cands, codes)
-        self.estimate_prior(cands, codes)
+        t1 = time.perf_counter()
+        tf_sum = self._tf_sum(cands, codes)
+        self.estimate_prior(cands, codes, tf_sum)
+        self.report.seconds["prior"] = round(time.perf_counter() - t1, 3)
         self.model.meta.update({"candidates": len(cands), "u_pairs": self.report.u_pairs,
                                 "expected_matches": round(self.report.expected_matches, 2)})
-        self._codes_cache = (cands, codes)
+        self._cache = (cands, codes, tf_sum)
         return self.model
 
     # --- supervised ------------------------------------------------------------------------
@@ -286,6 +326,7 @@ class Linker:
                 m[0] = 0.0
                 self.model.m[c] = m
         self.model.prior = float(min(0.5, max(1e-15, is_match.sum() / self.total_pairs)))
+        self._cache = None
         return self.model
 
     # --- prediction ------------------------------------------------------------------------
@@ -299,7 +340,9 @@ class Linker:
                 sel = np.flatnonzero(gamma[:, c] == k)
                 if len(sel) == 0:
                     continue
-                if lv.tf:
+                if lv.tf and lv.tf in self.codes.tf_override:
+                    tf = np.asarray(self.codes.tf_override[lv.tf](self.left.col(lv.tf)[i[sel]]), dtype=np.float64)
+                elif lv.tf:
                     lc, rc, freq = self.codes.get(lv.tf)
                     code = lc[i[sel]]
                     tf = np.where(code >= 0, freq[np.maximum(code, 0)], np.nan)
@@ -314,8 +357,28 @@ class Linker:
                 adj[sel, c] = a
         return adj
 
+    def _predict_cached(self, cands: Candidates, min_prob: float) -> Predictions:
+        _, codes, tf_sum = self._cache
+        uniq, inv = np.unique(codes, return_inverse=True)
+        weight = self.model.prior_weight + self._pattern_evidence(uniq)[inv] + tf_sum
+        prob = prob_from_weight(weight)
+        keep = np.flatnonzero(prob >= min_prob)
+        i, j = cands.i[keep], cands.j[keep]
+        C = len(self.settings.comparisons)
+        g = decode_patterns(codes[keep], C)
+        lw = self.model.level_weights()
+        contrib = np.zeros(g.shape, dtype=np.float64)
+        for s in range(0, len(keep), self.chunk):
+            sl = slice(s, s + self.chunk)
+            for c, w in enumerate(lw):
+                contrib[sl, c] = w[g[sl, c]]
+            contrib[sl] += self.tf_adjustments(i[sl], j[sl], g[sl])
+        return Predictions(i, j, weight[keep], prob[keep], g, contrib, self.model, cands.rule[keep])
+
     def predict(self, cands: Candidates, min_prob: float = 0.0, chunk: int | None = None) -> Predictions:
         """Score candidate pairs; keep those with probability >= min_prob."""
+        if self._cache is not None and self._cache[0] is cands:
+            return self._predict_cached(cands, min_prob)
         parts = []
         chunk = chunk or self.chunk
         lw = self.model.level_weights()

@@ -90,6 +90,40 @@ class CodeBook:
         self.left, self.right, self.same = left, right, same
         self._codes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._values: dict[str, np.ndarray] = {}
+        self._groups: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
+        self.tf_override: dict[str, Any] = {}  # column -> callable(values: np.ndarray) -> frequencies
+
+    def group(self, columns: tuple[str, ...] | list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Codes of several columns in one shared dictionary, so values compare across columns."""
+        key = "\x1e".join(columns)
+        got = self._groups.get(key)
+        if got is not None:
+            return got
+        arrays = []
+        for col in columns:
+            arrays.append(self.left.arrow(col))
+            if not self.same:
+                arrays.append(self.right.arrow(col))
+        chunks = []
+        for a in arrays:
+            chunks.extend(pc.cast(a, pa.string()).chunks)
+        combined = pa.chunked_array(chunks, type=pa.string())
+        combined = pc.if_else(pc.equal(combined, ""), pa.scalar(None, pa.string()), combined)
+        idx = pc.dictionary_encode(combined).combine_chunks().indices.fill_null(-1).to_numpy(
+            zero_copy_only=False).astype(np.int64)
+        out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        pos = 0
+        for col in columns:
+            lc = idx[pos:pos + self.left.n]
+            pos += self.left.n
+            if self.same:
+                rc = lc
+            else:
+                rc = idx[pos:pos + self.right.n]
+                pos += self.right.n
+            out[col] = (lc, rc)
+        self._groups[key] = out
+        return out
 
     def values(self, column: str) -> np.ndarray:
         """The distinct values of a column (object array of str), indexed by code."""

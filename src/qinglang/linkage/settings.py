@@ -187,8 +187,9 @@ class LinkageSettings:
             levels = [level(name, i, x) for i, x in enumerate(cd.get("levels", []))]
             cols = cd.get("columns")
             if cols is None:
-                cols = sorted({lv.params["column"] for lv in levels if "column" in lv.params}
-                              | {c for lv in levels for c in lv.params.get("columns", [])})
+                rec_levels = [lv for lv in levels if lv.kind != "pair"]
+                cols = sorted({lv.params["column"] for lv in rec_levels if "column" in lv.params}
+                              | {c for lv in rec_levels for c in lv.params.get("columns", [])})
             comps.append(Comparison(name=name, levels=levels, columns=tuple(cols),
                                     pair_columns=tuple(cd.get("pair_columns", ())),
                                     description=str(cd.get("description", ""))))

@@ -41,12 +41,13 @@ __all__ = ["NicknameKeys", "nickname_keys", "nickname_keys_many", "nickname_colu
 
 #: Decorative words evaders add in front of an old name (after normalisation: lower case, simplified).
 DECORATIVE_PREFIXES = (
-    "官方", "真正的", "真的", "正版", "本尊", "我是", "我才是", "新", "真", "原", "老", "备用", "小号",
+    "官方", "真正的", "真的", "正版", "唯一", "本尊", "我是", "我才是", "新", "真", "原", "备用", "小号",
     "the real", "real", "official", "im", "iam",
 )
 #: Decorative words added behind it. Longest first when stripping.
 DECORATIVE_SUFFIXES = (
-    "官方账号", "官方号", "官方", "本人", "本尊", "真人", "真号", "正号", "大号", "小号", "的小号", "副号", "二号",
+    "官方账号", "官方号", "官方", "官博", "本人", "本尊", "真人", "真号", "正号", "大号", "小号", "的小号", "的新号",
+    "的号", "的备用号", "副号", "二号",
     "三号", "新号", "备用号", "备用", "备份", "工作室", "回来了", "又来了", "来了", "归来", "回归", "重生", "复活",
     "重启", "二代", "二世", "再战", "在此", "在这", "的号", "号", "啊", "呀", "哦", "official", "officia",
     "studio", "backup", "real", "new", "again", "back", "returns", "v", "ii", "iii", "plus", "pro",
@@ -176,6 +177,8 @@ class _LazyTable(dict):
 def _pinyin_piece(ch: str) -> str | None:
     if "a" <= ch <= "z":
         return ch
+    if "0" <= ch <= "9":
+        return f" {ch} "
     p = pinyin_table().get(ch) if is_cjk(ch) else None
     return f" {p} " if p else None
 
@@ -184,18 +187,33 @@ _KEEP = _LazyTable(lambda ch: _keep(ch) or None)
 _CANON = _LazyTable(lambda ch: shape_table().canonical(ch) if is_cjk(ch) else ch)
 _DROP_CJK = _LazyTable(lambda ch: None if is_cjk(ch) else ch)
 _ONLY_CJK = _LazyTable(lambda ch: ch if is_cjk(ch) else None)
+_NO_LATIN = _LazyTable(lambda ch: None if "a" <= ch <= "z" else ch)
 _PINYIN_SPACED = _LazyTable(_pinyin_piece)
 _HAS_LATIN = re.compile(r"[a-z]")
+_HAS_DIGIT = re.compile(r"[0-9]")
+_DIGIT_RUN = re.compile(r"[0-9]+")
+_SHORT_DIGITS = re.compile(r"(?<![0-9])[0-9]{1,5}(?![0-9])")
 
 
 def _syllables_of(s: str) -> list[str]:
-    """Pinyin syllables of a string of hanzi, Latin letters (and nothing else)."""
+    """Pinyin syllables of a string of hanzi, Latin letters and digits (a digit run is one piece)."""
     spaced = s.translate(_PINYIN_SPACED)
+    if _HAS_DIGIT.search(s):
+        parts = spaced.split()
+        merged: list[str] = []
+        for piece in parts:  # re-join digits that translate() spaced apart
+            if piece.isdigit() and merged and merged[-1].isdigit():
+                merged[-1] += piece
+            else:
+                merged.append(piece)
+        parts = merged
+    else:
+        parts = spaced.split()
     if not _HAS_LATIN.search(s):
-        return spaced.split()
+        return parts
     out: list[str] = []
-    for piece in spaced.split():  # a hanzi's syllable, or a Latin run to segment
-        out.extend(segment_latin(piece))
+    for piece in parts:  # a hanzi's syllable, a digit run, or a Latin run to segment
+        out.extend((piece,) if piece.isdigit() else segment_latin(piece))
     return out
 
 
@@ -203,16 +221,17 @@ def _keys_tuple(simplified: str) -> tuple:
     clean = simplified.translate(_KEEP)
     fan = _has_fan_marker(clean)
     stripped = _strip_affixes(clean)
-    base = stripped.translate(_DIGITS) or stripped or clean
+    # inserted digits (王1小2明, 666, 2.0) go; long numbers (用户3617037667) identify and stay
+    base = _strip_affixes(_SHORT_DIGITS.sub("", stripped)) or stripped or clean
     hanzi = len(base) - len(base.translate(_DROP_CJK))
     core = base.translate(_CANON)
-    if hanzi >= 2:
-        core = core.translate(_ONLY_CJK)
+    if hanzi >= 2:  # letters inserted among hanzi go (王a小明); long numbers stay
+        core = core.translate(_NO_LATIN)
     sylls = _syllables_of(base)
     pinyin = "".join(sylls)
     pinyin_hanzi = None
-    if hanzi >= 2 and hanzi != len(base):
-        pinyin_hanzi = base.translate(_ONLY_CJK).translate(_PINYIN_SPACED).replace(" ", "") or None
+    if hanzi >= 2 and _HAS_LATIN.search(base):
+        pinyin_hanzi = "".join(_syllables_of(base.translate(_NO_LATIN))) or None
     fz = "".join([fuzzy(x) for x in sylls])
     initials = "".join([x[0] for x in sylls])
     return clean, base, core, pinyin, pinyin_hanzi, fz, initials, fan, hanzi
