@@ -42,6 +42,7 @@ COMMAND_MODULES = [
     "stats_cmd",
     "scan_cmd",
     "export_cmd",
+    "fakefans_cmd",
     "content_cmd",
     "cases_cmd",
     "appeals_cmd",

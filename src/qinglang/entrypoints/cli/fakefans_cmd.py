@@ -1,0 +1,99 @@
+"""`qinglang audience`, `qinglang train fakefans`, `qinglang eval fakefans`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from qinglang.entrypoints.cli.common import HomeOpt, JsonOpt, err, get_app, out, print_json, progress_bar
+from qinglang.entrypoints.cli.groups import eval_app, train_app
+from qinglang.errors import InputError, QinglangError
+
+
+def audience(
+    account_id: Annotated[str, typer.Argument(help="The account whose followers to audit.")],
+    html: Annotated[Optional[Path], typer.Option("--html", help="Also write a self-contained HTML report with charts.")] = None,
+    sample: Annotated[int, typer.Option("--sample", help="Audit a uniform sample of this many followers when there are more.")] = 200_000,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Audience audit: fake-follower share with a 95% interval, quality score, bursts, lockstep groups."""
+    from qinglang.services.audience import audit, write_html
+
+    app = get_app(home)
+    app.workspace.require_lake()
+    rep = audit(app, account_id, sample=sample)
+    if html:
+        write_html(rep, html)
+    if json_out:
+        slim = {k: v for k, v in rep.items() if k not in ("scatter",)}
+        print_json(slim)
+        return
+    lo, hi = rep["fake_share_ci"]
+    out.print(f"Account 账号 {rep['account_id']} ({rep.get('nickname') or ''}): {rep['followers']:,} followers 粉丝")
+    out.print(f"Fake share 虚假粉丝占比: {rep['fake_share'] * 100:.1f}% (95% CI {lo * 100:.1f}%–{hi * 100:.1f}%), "
+              f"about {rep['fake_followers_estimate']:,} accounts")
+    out.print(f"Quality score 质量分: {rep['quality_score']:.0f}/100  "
+              + ", ".join(f"{k} {v:.2f}" for k, v in rep["components"].items()))
+    out.print(f"Bursts 突增: {sum(1 for b in rep['bursts'] if b.get('score', 0) >= 0.5)}   "
+              f"Lockstep groups 同步团伙: {len(rep['lockstep_groups'])}")
+    if rep.get("note"):
+        err.print(rep["note"])
+    if html:
+        out.print(f"HTML report 报告: {html}")
+
+
+def train_fakefans(
+    labels: Annotated[Path, typer.Option("--labels", help="CSV account_id,is_fake (0/1).")],
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Fit the fake-account model (LightGBM) on the platform's own labels; later scans use it."""
+    from qinglang.detect.fakefans.training import train
+
+    app = get_app(home)
+    with progress_bar("train fakefans", not json_out) as progress:
+        rep = train(app, labels, progress=progress)
+    if json_out:
+        print_json(rep)
+        return
+    out.print(f"Trained on {rep['labelled']:,} labelled accounts ({rep['fakes']:,} fake); "
+              f"cross-validated F1 {rep['cv_f1']}, AUC {rep['cv_auc']}. Saved to {rep['path']}. 模型已保存。")
+
+
+def eval_fakefans(
+    snapshot: Annotated[Optional[Path], typer.Option("--snapshot", help="A simulator snapshot folder with truth/ (default: simulate one).")] = None,
+    accounts: Annotated[int, typer.Option("--accounts", help="Accounts to simulate.")] = 50_000,
+    seed: Annotated[int, typer.Option("--seed", help="Simulator seed (the detectors were tuned on seed 7: evaluate on another).")] = 11,
+    follow_order: Annotated[str, typer.Option("--follow-order", help="time, rank or both.")] = "time",
+    datasets: Annotated[Optional[Path], typer.Option("--datasets", help="The shared labelled data (default ../shared/datasets when present).")] = None,
+    no_sim: Annotated[bool, typer.Option("--no-sim", help="Skip the simulator part.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Precision, recall, F1 and AUC on simulator truth and the real labelled sets."""
+    from qinglang.evaluation.fakefans import evaluate
+
+    if datasets is None:
+        guess = Path.cwd().parent / "shared" / "datasets"
+        datasets = guess if guess.is_dir() else None
+    elif not datasets.is_dir():
+        raise QinglangError(f"--datasets {datasets} is not a folder")
+    with progress_bar("eval fakefans", not json_out) as progress:
+        res = evaluate(datasets, simulator=not no_sim, snapshot=snapshot, accounts=accounts, seed=seed,
+                       follow_order=follow_order, progress=progress)
+    if json_out:
+        print_json(res)
+        return
+    out.print(json.dumps(res, ensure_ascii=False, indent=2))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("audience")(audience)
+    train_app.command("fakefans")(train_fakefans)
+    eval_app.command("fakefans")(eval_fakefans)
+
+
+__all__ = ["register", "InputError"]
