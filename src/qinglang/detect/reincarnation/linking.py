@@ -197,6 +197,10 @@ class LinkResult:
     new_created: np.ndarray
     details: dict[str, np.ndarray] = field(default_factory=dict)  # per prediction: avatar bits, shared kinds...
     stats: dict[str, Any] = field(default_factory=dict)
+    profiles: pa.Table | None = None  # profile columns of `profile_rows` (rows into the accounts table)
+    profile_rows: np.ndarray | None = None
+    banned_rows: np.ndarray | None = None  # rows of the banned accounts (right records) in the accounts table
+    ids: IdentitySets | None = None
 
 
 class AccountPairs:
@@ -407,7 +411,7 @@ def _drop_self(c: Candidates, new_rows: np.ndarray, banned_rows: np.ndarray) -> 
 
 
 def link_accounts(tables: AccountTables, overrides: dict[str, Any] | None = None, *, model: FSModel | None = None,
-                  fit: bool = True, progress=None) -> LinkResult | None:
+                  fit: bool = True, progress=None, profile_all: bool = False) -> LinkResult | None:
     """Link new accounts to banned accounts; None when nothing is banned."""
     opts = C.options(overrides)
     t0 = time.perf_counter()
@@ -428,7 +432,8 @@ def link_accounts(tables: AccountTables, overrides: dict[str, Any] | None = None
         return None
     if progress:
         progress("reincarnation: nickname keys", 0, 4)
-    need = np.unique(np.concatenate([new_rows, banned_rows]))
+    need = (np.arange(acc.num_rows, dtype=np.int64) if profile_all
+            else np.unique(np.concatenate([new_rows, banned_rows])))
     pos = np.full(acc.num_rows, -1, np.int64)
     pos[need] = np.arange(len(need))
     sub = acc.take(pa.array(need))
@@ -508,5 +513,8 @@ def link_accounts(tables: AccountTables, overrides: dict[str, Any] | None = None
                     "predict": round(t_pred, 2)},
         "fit": {"sessions": linker.report.sessions, "prior": linker.model.prior, "notes": linker.report.notes},
     }
-    return LinkResult(preds, linker, acc["account_id"].take(pa.array(new_rows)).to_numpy(zero_copy_only=False),
-                      banned, new_created, details, stats)
+    res = LinkResult(preds, linker, acc["account_id"].take(pa.array(new_rows)).to_numpy(zero_copy_only=False),
+                     banned, new_created, details, stats)
+    res.profiles, res.profile_rows = prof_t, need
+    res.banned_rows, res.ids = banned_rows, ids
+    return res

@@ -44,6 +44,7 @@ COMMAND_MODULES = [
     "export_cmd",
     "fakefans_cmd",
     "content_cmd",
+    "reincarnation_cmd",
     "cases_cmd",
     "appeals_cmd",
     "sanctions_cmd",
