@@ -299,3 +299,31 @@ registration_checks = sa.Table(
     sa.Column("matches", JSON),
     sa.Index("ix_registration_checks_at", "at"),
 )
+
+# --- users and API tokens (issue 7: HTTP API and console) ---------------------------------
+users = sa.Table(
+    "users", metadata,
+    _id("user_id"),
+    sa.Column("name", sa.String(128), nullable=False, unique=True),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("display_name", sa.Text),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.String(128), nullable=False),
+    sa.Column("disabled_at", UTCDateTime),
+)
+
+api_tokens = sa.Table(
+    "api_tokens", metadata,
+    _id("token_id"),
+    sa.Column("user_id", ID, sa.ForeignKey("users.user_id"), nullable=False),
+    # SHA-256 of the token; the token itself is shown once and never stored
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("label", sa.Text),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.String(128), nullable=False),
+    sa.Column("expires_at", UTCDateTime),
+    sa.Column("revoked_at", UTCDateTime),
+    sa.Column("revoked_by", sa.String(128)),
+    sa.Column("last_used_at", UTCDateTime),
+    sa.Index("ix_api_tokens_user", "user_id"),
+)
