@@ -34,7 +34,8 @@ def verify(gov: Governance) -> ChainCheck:
             check.notes.append("no checkpoint file for this store yet; deletion of the newest entries cannot be ruled out")
             return check
         if "unreadable" in cp:
-            check.problem = ChainProblem(check.head_seq, f"the checkpoint file is unreadable: {cp['unreadable']}")
+            check.notes.append(f"the checkpoint file is unreadable ({cp['unreadable']}); deletion of the newest "
+                               f"entries cannot be ruled out")
             return check
         if cp.get("store_id") != store.store_id:
             check.problem = ChainProblem(1, f"the checkpoint belongs to store {cp.get('store_id')}, this database is "
@@ -122,6 +123,6 @@ def checkpoint(gov: Governance, to_outbox: bool = False, actor: str = "qinglang-
         def work(uow):
             uow.outbox.add(f"audit.checkpoint:{seq}", "audit.checkpoint", {"seq": seq, "hash": h}, uow.now)
 
-        store.run(work, actor=actor)
+        store.run(work, actor=actor, now=gov.now())
         out["outbox"] = True
     return out

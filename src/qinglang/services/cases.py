@@ -170,8 +170,12 @@ def show_case(gov: Governance, case_id: int, with_history: bool = True, now: dat
 
 # --- claiming ----------------------------------------------------------------
 def claim_case(gov: Governance, *, reviewer: str, case_id: int | None = None, categories: list[str] | None = None,
-               severities: list[str] | None = None, tier: str | None = None, now: datetime | None = None) -> dict[str, Any] | None:
-    """Claim a case (or the next one in the queue) with a lease; None when the queue has nothing for this reviewer."""
+               severities: list[str] | None = None, tier: str | None = None, now: datetime | None = None,
+               detail: bool = True) -> dict[str, Any] | None:
+    """Claim a case (or the next one in the queue) with a lease; None when the queue has nothing for this reviewer.
+
+    Returns the case as `show_case` does, or with detail=False just {case_id, claimed_by, lease_until}.
+    """
     reviewer = (reviewer or "").strip()
     if not reviewer:
         raise QinglangError("claiming needs --reviewer NAME")
@@ -180,7 +184,7 @@ def claim_case(gov: Governance, *, reviewer: str, case_id: int | None = None, ca
     for s in severities or []:
         _check_severity(s)
 
-    def work(uow) -> int | None:
+    def work(uow):
         if case_id is not None:
             case = _get(uow, case_id, for_update=True)
             check_claim(case, reviewer, uow.now)
@@ -196,10 +200,14 @@ def claim_case(gov: Governance, *, reviewer: str, case_id: int | None = None, ca
                   {"status": case.status, "claimed_by": case.claimed_by, "lease_until": jsonable(case.lease_until)},
                   {"status": CaseStatus.CLAIMED.value, "claimed_by": reviewer, "lease_until": jsonable(lease_until)},
                   f"lease of {case.claimed_by} had lapsed" if took_over else "")
-        return case.case_id
+        return case.case_id, lease_until
 
-    cid = gov.store.run(work, actor=reviewer, now=gov.now(now))
-    return None if cid is None else show_case(gov, cid, with_history=False, now=now)
+    res = gov.store.run(work, actor=reviewer, now=gov.now(now))
+    if res is None:
+        return None
+    if not detail:
+        return {"case_id": res[0], "claimed_by": reviewer, "lease_until": res[1].isoformat()}
+    return show_case(gov, res[0], with_history=False, now=now)
 
 
 def release_case(gov: Governance, case_id: int, reviewer: str, reason: str = "", now: datetime | None = None) -> dict[str, Any]:
@@ -286,8 +294,12 @@ def build_decision(gov: Governance, case: Case, kind: str, *, days: int | None =
 def decide_case(gov: Governance, case_id: int, *, reviewer: str, action: str | None = None, reason: str,
                 days: int | None = None, features: list[str] | None = None, ban_days: int | None = None,
                 evidence: str | None = None, corrections: str | None = None, cleanup: bool | None = None,
-                confirm: bool = False, reject: bool = False, now: datetime | None = None) -> dict[str, Any]:
-    """Decide a claimed case; a decision needing two humans goes to second review, where another reviewer confirms or rejects it."""
+                confirm: bool = False, reject: bool = False, now: datetime | None = None,
+                detail: bool = True) -> dict[str, Any]:
+    """Decide a claimed case; a decision needing two humans goes to second review, where another reviewer confirms or rejects it.
+
+    Returns the case as `show_case` does plus `result`, or with detail=False just {case_id, result, sanction_id}.
+    """
     reason = require_reason(reason)
     t = gov.now(now)
     with gov.store.read() as uow:
@@ -345,6 +357,8 @@ def decide_case(gov: Governance, case_id: int, *, reviewer: str, action: str | N
                          followers=followers, followers_before=followers_before)
 
     result = gov.store.run(work, actor=reviewer, now=t)
+    if not detail:
+        return {"case_id": case_id, "result": result["result"], "sanction_id": result.get("sanction_id")}
     out = show_case(gov, case_id, with_history=False, now=now)
     out["result"] = result["result"]
     return out

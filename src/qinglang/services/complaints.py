@@ -190,7 +190,7 @@ def import_reports(gov: Governance, reports: list[dict[str, Any]], actor: str = 
                 n += cid is not None
             return n
 
-        received += gov.store.run(work, actor=actor)
+        received += gov.store.run(work, actor=actor, now=gov.now())
     # route every pair with unhandled complaints not yet on a case (this import's, and any a crash left unrouted)
     with gov.store.read() as uow:
         pairs = sorted({(r["account_id"], r["category"]) for r in uow.complaints.list(status="received")
@@ -198,7 +198,8 @@ def import_reports(gov: Governance, reports: list[dict[str, Any]], actor: str = 
     tiers = gov.lake.tiers({a for a, _ in pairs}) if pairs else {}
     opened = raised = 0
     for i in range(0, len(pairs), chunk):
-        routed = gov.store.run(lambda uow, part=pairs[i:i + chunk]: route(uow, gov, part, tiers), actor=actor)
+        routed = gov.store.run(lambda uow, part=pairs[i:i + chunk]: route(uow, gov, part, tiers), actor=actor,
+                               now=gov.now())
         opened += routed["cases_opened"]
         raised += routed["cases_raised"]
     return {"complaints_received": received, "cases_opened_by_complaints": opened, "cases_raised_by_complaints": raised}

@@ -82,7 +82,8 @@ def send_webhooks(gov: Governance, url: str, *, secret: str | None = None, batch
     sent = failed = rounds = 0
     while True:
         rounds += 1
-        rows = gov.store.run(lambda uow: uow.outbox.pending(uow.now, batch, lease=timeout * 3 + 30), actor=actor)
+        rows = gov.store.run(lambda uow: uow.outbox.pending(uow.now, batch, lease=timeout * 3 + 30), actor=actor,
+                             now=gov.now())
         delivered: list[int] = []
         for r in rows:
             body = r["payload"].encode("utf-8")
@@ -98,11 +99,11 @@ def send_webhooks(gov: Governance, url: str, *, secret: str | None = None, batch
                 failed += 1
                 wait = min(MAX_BACKOFF_S, base_backoff_s * 2 ** max(0, r["attempts"]))
                 gov.store.run(lambda uow, r=r, info=info, wait=wait: uow.outbox.mark_failed(
-                    r["event_id"], info, uow.now + timedelta(seconds=wait)), actor=actor)
+                    r["event_id"], info, uow.now + timedelta(seconds=wait)), actor=actor, now=gov.now())
             if progress:
                 progress("webhook", sent + failed, len(rows))
         if delivered:
-            gov.store.run(lambda uow: uow.outbox.mark_delivered(delivered, uow.now), actor=actor)
+            gov.store.run(lambda uow: uow.outbox.mark_delivered(delivered, uow.now), actor=actor, now=gov.now())
         if max_rounds is not None and rounds >= max_rounds:
             break
         if not rows or len(rows) < batch:

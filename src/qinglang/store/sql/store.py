@@ -142,8 +142,9 @@ class SqlStore:
 
     @contextlib.contextmanager
     def read(self, now: datetime | None = None) -> Iterator[SqlUnitOfWork]:
-        """A read-only unit of work (a consistent snapshot on PostgreSQL and SQLite WAL)."""
-        with self.engine.connect().execution_options(qinglang_begin="DEFERRED") as conn:
+        """A read-only unit of work on one consistent snapshot (REPEATABLE READ on PostgreSQL; a WAL read on SQLite)."""
+        opts = {"isolation_level": "REPEATABLE READ"} if self.dialect == "postgresql" else {"qinglang_begin": "DEFERRED"}
+        with self.engine.connect().execution_options(**opts) as conn:
             with conn.begin():
                 yield SqlUnitOfWork(conn, "reader", now or utcnow(), writable=False)
 
