@@ -55,6 +55,7 @@ COMMAND_MODULES = [
     "outbox_cmd",
     "figures_cmd",
     "store_cmd",
+    "users_cmd",
 ]
 
 
