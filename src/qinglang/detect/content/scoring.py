@@ -23,6 +23,7 @@ from qinglang.detect.content.matcher import CHANNEL_PATTERN, CHANNEL_PINYIN, Hit
 from qinglang.detect.content.normalize import NormBatch
 
 CHANNEL_NAMES = ("text", "pinyin", "pattern", "initials")
+MAX_ROWS_PER_POST = 500
 
 
 @dataclass
@@ -72,7 +73,15 @@ class RuleScorer:
                 h.entry.tolist(), h.channel.tolist(), h.clause.tolist(), h.pattern.tolist())
         for a, b in zip(starts.tolist(), ends.tolist()):
             post = cols[0][a]
-            rows = [tuple(c[i] for c in cols[1:]) for i in range(a, b)]
+            if b - a > MAX_ROWS_PER_POST:
+                # a pathological post (a term repeated thousands of times): keep the first
+                # occurrences of each entry/pattern, which decide the score anyway
+                key = h.entry[a:b] * 1000 + h.pattern[a:b]
+                _, first = np.unique(key, return_index=True)
+                idx = (np.sort(first) + a)[:MAX_ROWS_PER_POST].tolist()
+            else:
+                idx = range(a, b)
+            rows = [tuple(c[i] for c in cols[1:]) for i in idx]
             out[post] = self._post(nb.texts[post], rows)
         return out
 
