@@ -56,6 +56,7 @@ COMMAND_MODULES = [
     "figures_cmd",
     "store_cmd",
     "users_cmd",
+    "report_cmd",
 ]
 
 
