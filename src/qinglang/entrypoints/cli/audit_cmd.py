@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from qinglang.entrypoints.cli.common import DbOpt, HomeOpt, JsonOpt, err, out, print_json
+from qinglang.entrypoints.cli.common import DbOpt, HomeOpt, JsonOpt, out, print_json
 from qinglang.entrypoints.cli.gov_common import gov
 
 audit_app = typer.Typer(help="The audit log (审计日志): every state change, hash-chained.", no_args_is_help=True)
@@ -27,8 +27,8 @@ def verify_cmd(file: Annotated[Optional[Path], typer.Option("--file", help="Veri
         for n in check.notes:
             out.print(f"  {n}")
     if not check.ok:
-        err.print(f"Audit chain BROKEN 审计链被篡改: first bad entry #{check.problem.seq}: {check.problem.reason}",
-                  markup=False)
+        typer.echo(f"Audit chain BROKEN 审计链被篡改: first bad entry #{check.problem.seq}: {check.problem.reason}",
+                   err=True)
         raise typer.Exit(1)
 
 

@@ -234,7 +234,7 @@ def policy_cmd(check: Annotated[Optional[Path], typer.Option("--check", help="Va
         try:
             load_case_policy(None, check)
         except QinglangError as e:  # a failed check exits 1, like `audit verify`
-            err.print(f"qinglang: check failed: {e}", markup=False)
+            typer.echo(f"qinglang: check failed: {e}", err=True)
             raise typer.Exit(1)
         out.print(f"{check}: valid case policy. 案件策略有效。")
         return
