@@ -42,7 +42,7 @@ class Predictions:
 
     def waterfall(self, k: int) -> list[dict[str, Any]]:
         """The terms of pair k's match weight: the prior, then one per comparison; they sum to its weight."""
-        rows = [{"comparison": "prior", "level": "", "weight": round(self.model.prior_weight, 4)}]
+        rows = [{"comparison": "prior", "level": "", "weight": float(self.model.prior_weight)}]
         for c, name in enumerate(self.model.names):
             g = int(self.gamma[k, c])
             rows.append({"comparison": name, "level": self.model.labels[c][g], "weight": float(self.contrib[k, c])})

@@ -47,7 +47,8 @@ class Records:
         arr = self.arrow(name)
         t = arr.type
         if pa.types.is_timestamp(t):
-            out = pc.cast(pc.cast(arr, pa.timestamp("s", tz=t.tz)), pa.int64()).to_numpy(zero_copy_only=False).astype("float64")
+            scale = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}[t.unit]
+            out = pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False).astype("float64") / scale
             out[np.asarray(arr.is_null())] = np.nan
         elif pa.types.is_date(t):
             out = pc.cast(pc.cast(arr, pa.date32()), pa.int32()).to_numpy(zero_copy_only=False).astype("float64")

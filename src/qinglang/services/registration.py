@@ -148,7 +148,7 @@ def registry_root(home: Path) -> Path:
 def bans_fingerprint(app) -> str:
     """Changes when the lake version or qinglang's own bans change."""
     h = hashlib.sha256()
-    h.update((app.workspace.lake.current_name() or "").encode())
+    h.update((app.workspace.lake.current_name or "").encode())
     try:
         bans = app.detector_inputs().get("bans")
     except Exception:  # noqa: BLE001 - no store yet: only the lake's bans count
@@ -192,7 +192,7 @@ def build_registry(app, progress=None):
         finally:
             engine.close()
         settings_d = C.settings_dict(section)
-        meta = {"lake_version": ws.lake.current_name(), "fingerprint": fingerprint,
+        meta = {"lake_version": ws.lake.current_name, "fingerprint": fingerprint,
                 "comparisons": settings_d["comparisons"]}
         if tables is None:
             empty = banned_set(pa.table({"account_id": pa.array([], pa.string()), "action": pa.array([], pa.string()),
@@ -289,8 +289,9 @@ class RegistrationService:
               record: bool = True) -> dict[str, Any]:
         nickname, avatar, identities, at = parse_request(request)
         hashed = [(k, self.hasher.hash(k, v)) for k, v in identities]
+        registry = self.registry  # loaded (or built) once
         t0 = time.perf_counter()
-        result = self.registry.check(nickname, avatar, hashed, at=at)
+        result = registry.check(nickname, avatar, hashed, at=at)
         if record:
             summary = {"at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "nickname": nickname,
                        "avatar": avatar is not None, "identity_kinds": sorted({k for k, _ in identities}),

@@ -153,7 +153,9 @@ def settings_dict(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "link_type": "link",
         "blocking": [],  # candidates come from linking.candidate_pairs (keys, avatars, identities, followers)
         "comparisons": comps,
-        "em": {"sessions": opts["em_sessions"], "max_iterations": 60},
+        # a level never seen among the matches of a run keeps m >= 0.5%: one simulator or one month of data
+        # should not teach the model that something is impossible
+        "em": {"sessions": opts["em_sessions"], "max_iterations": 60, "m_floor": 0.005},
         "u_pairs": int(opts["u_pairs"]),
         "threshold": float(opts["threshold"]),
     }

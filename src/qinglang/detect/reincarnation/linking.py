@@ -59,10 +59,11 @@ class AccountTables:
 def epoch_seconds(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """Timestamps -> float64 epoch seconds (NaN for null)."""
     if pa.types.is_timestamp(col.type):
-        s = pc.cast(pc.cast(col, pa.timestamp("s", tz=col.type.tz)), pa.int64())
-    else:
+        scale = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}[col.type.unit]
         s = pc.cast(col, pa.int64())
-    out = s.to_numpy(zero_copy_only=False).astype(np.float64)
+        out = s.to_numpy(zero_copy_only=False).astype(np.float64) / scale
+    else:
+        out = pc.cast(col, pa.int64()).to_numpy(zero_copy_only=False).astype(np.float64)
     out[np.asarray(pc.is_null(col).to_numpy(zero_copy_only=False), dtype=bool)] = np.nan
     return out
 

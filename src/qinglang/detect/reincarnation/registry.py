@@ -43,8 +43,8 @@ from qinglang.linkage.settings import LinkageSettings
 DAY = 86_400.0
 TF_COLUMNS = ("n_clean", "n_core", "n_pinyin", "n_fuzzy", "avatar")
 PROFILE_COLUMNS = ("n_clean", "n_base", "n_core", "n_pinyin", "n_pinyin_hanzi", "n_fuzzy", "n_initials", "n_fan",
-                   "n_hanzi", "n_initials_only", "avatar")
-FORMAT = 1
+                   "n_hanzi", "n_initials_only", "avatar", "bio_norm")
+FORMAT = 2
 
 
 def _h(family: str, key: str) -> int:
@@ -149,7 +149,11 @@ class Registry:
         self._category = banned["category"].to_pylist()
         self._nick = banned["nickname"].to_pylist() if "nickname" in banned.column_names else [None] * self.n
         self._avatar = avatar_parts(banned["avatar"]) if "avatar" in banned.column_names else np.zeros((self.n, 4), np.uint64)
-        self._records_table = banned.select([c for c in PROFILE_COLUMNS if c in banned.column_names])
+        rec = banned.select([c for c in PROFILE_COLUMNS if c in banned.column_names])
+        for c in PROFILE_COLUMNS:  # a registry without bios (or avatars) compares them as missing
+            if c not in rec.column_names:
+                rec = rec.append_column(c, pa.nulls(rec.num_rows, pa.string()))
+        self._records_table = rec
         comps = (meta or {}).get("comparisons")
         self._settings = LinkageSettings.from_dict(C.settings_dict({"comparisons": comps} if comps else None))
         self._tf_fns = {col: tf.lookup(col) for col in TF_COLUMNS}
