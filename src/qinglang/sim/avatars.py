@@ -26,12 +26,15 @@ def random_hashes(rng: np.random.Generator, k: int) -> np.ndarray:
 def flip_bits(rng: np.random.Generator, hashes: np.ndarray, lo: int, hi: int) -> np.ndarray:
     """Copies of `hashes` with between lo and hi (inclusive) distinct bits flipped."""
     hashes = np.asarray(hashes, dtype=np.uint64).copy()
-    nbits = rng.integers(lo, hi + 1, hashes.size)
-    for i in range(hashes.size):
-        if nbits[i]:
-            bits = rng.choice(64, int(nbits[i]), replace=False).astype(np.uint64)
-            mask = np.bitwise_or.reduce(np.uint64(1) << bits)
-            hashes[i] ^= mask
+    k = hashes.size
+    if k == 0:
+        return hashes
+    nbits = rng.integers(lo, hi + 1, k)
+    # A random permutation of the 64 bit positions per hash; flip the first nbits of it.
+    ranks = np.argsort(rng.random((k, 64)), axis=1).argsort(axis=1)
+    bits = ranks < nbits[:, None]
+    mask = np.packbits(bits, axis=1, bitorder="little").view("<u8").reshape(k).astype(np.uint64)
+    hashes ^= mask
     hashes[hashes == NO_AVATAR] = np.uint64(1)
     return hashes
 

@@ -217,15 +217,16 @@ OPINIONS = ["说得太对了", "笑死我了", "有同感", "求推荐", "太真
 WEATHER = ["下雨了", "终于晴天了", "好热啊", "降温了", "下雪了", "雾霾好大", "风好大", "天气真好"]
 EMOS = ["[哈哈]", "[doge]", "[笑cry]", "[心]", "[赞]", "[泪]", "[允悲]", "[微笑]", "😂", "😊", "👍", "❤️", "🙏",
         "", "", ""]
-QUESTIONS = ["有人知道{city}哪里的{food}最好吃吗？", "大家周末都干嘛？", "有什么好看的剧推荐吗？",
-             "{city}的朋友今天冷吗？", "第一次养猫要注意什么？", "有没有一起学英语的？"]
 ORDINARY = [
     "{time}{activity}，{feeling}{emo}",
     "{food}真好吃{emo}",
     "#{topic}# {opinion}{emo}",
     "{time}{weather}，{feeling}",
     "打卡第{num}天：{activity}{emo}",
-    "{question}",
+    "有人知道{city}哪里的{food}最好吃吗？",
+    "大家周末都干嘛？",
+    "有什么好看的剧推荐吗？",
+    "{city}的朋友今天冷吗？",
     "{opinion}{emo}",
     "{time}在{city}{activity}，{feeling}",
     "{time}吃了{food}，{feeling}{emo}",

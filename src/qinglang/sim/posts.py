@@ -95,27 +95,25 @@ class Draw:
 _FMT = string.Formatter()
 
 
-def _slots(template: str) -> list[str]:
-    return [f for _, f, _, _ in _FMT.parse(template) if f]
-
-
 def _alnum(d: Draw, k: int) -> str:
     return "".join(d.pick("abcdefghijkmnpqrstuvwxyz23456789") for _ in range(k))
 
 
+#: Slots filled by a uniform pick from a list.
+_SIMPLE = {
+    "hero": V.HEROES, "hero_insult": V.HERO_INSULTS, "insult": V.INSULTS, "city": N.CITIES, "money": V.MONEY,
+    "thing": V.THINGS, "casino": V.CASINOS, "street": V.STREETS, "brand": N.BRAND_WORDS, "job": V.JOB_TITLES,
+    "domain": V.DOMAINS, "time": V.TIMES, "activity": V.ACTIVITIES, "feeling": V.FEELINGS, "food": V.FOODS,
+    "topic": V.TOPICS, "opinion": V.OPINIONS, "weather": V.WEATHER, "emo": V.EMOS, "word": V.WORDS,
+}
+
+
 def _slot_value(name: str, d: Draw, nick: str) -> str:
-    if name == "hero":
-        return d.pick(V.HEROES)
-    if name == "hero_insult":
-        return d.pick(V.HERO_INSULTS)
-    if name == "insult":
-        return d.pick(V.INSULTS)
-    if name == "city":
-        return d.pick(N.CITIES)
+    lst = _SIMPLE.get(name)
+    if lst is not None:
+        return lst[d.int(len(lst))]
     if name == "nick":
         return nick
-    if name == "money":
-        return d.pick(V.MONEY)
     if name == "wx":
         return d.pick(["", "wx_", "v", "Vx"]) + _alnum(d, 6 + d.int(4))
     if name == "qq":
@@ -128,60 +126,58 @@ def _slot_value(name: str, d: Draw, nick: str) -> str:
         return str(2 + d.int(98))
     if name == "age":
         return str(15 + d.int(20))
-    if name == "thing":
-        return d.pick(V.THINGS)
-    if name == "casino":
-        return d.pick(V.CASINOS)
-    if name == "street":
-        return d.pick(V.STREETS)
     if name == "landline":
         return f"0{d.int(90) + 10}-{d.int(90_000_000) + 10_000_000}"
-    if name == "brand":
-        return d.pick(N.BRAND_WORDS)
-    if name == "job":
-        return d.pick(V.JOB_TITLES)
-    if name == "domain":
-        return d.pick(V.DOMAINS)
     if name == "n3":
         return f"{d.int(900) + 100}"
     if name == "n4":
         return f"{d.int(9000) + 1000}"
-    if name == "time":
-        return d.pick(V.TIMES)
-    if name == "activity":
-        return d.pick(V.ACTIVITIES)
-    if name == "feeling":
-        return d.pick(V.FEELINGS)
-    if name == "food":
-        return d.pick(V.FOODS)
-    if name == "topic":
-        return d.pick(V.TOPICS)
-    if name == "opinion":
-        return d.pick(V.OPINIONS)
-    if name == "weather":
-        return d.pick(V.WEATHER)
-    if name == "emo":
-        return d.pick(V.EMOS)
-    if name == "question":
-        return _fill(d.pick(V.QUESTIONS), d, nick)
-    if name == "word":
-        return d.pick(V.WORDS)
-    if name == "rumor":
-        return "{rumor}"
     raise KeyError(name)
 
 
-_SLOT_CACHE: dict[str, list[str]] = {}
+_COMPILED: dict[str, list[tuple[str, str | None]]] = {}
 
 
 def _fill(template: str, d: Draw, nick: str = "", **given: str) -> str:
-    names = _SLOT_CACHE.get(template)
-    if names is None:
-        names = _SLOT_CACHE[template] = _slots(template)
-    if not names:
-        return template
-    vals = {k: (given[k] if k in given else _slot_value(k, d, nick)) for k in names}
-    return template.format(**vals)
+    parts = _COMPILED.get(template)
+    if parts is None:
+        parts = _COMPILED[template] = [(lit, f or None) for lit, f, _, _ in _FMT.parse(template)]
+    out = []
+    for lit, f in parts:
+        out.append(lit)
+        if f is not None:
+            out.append(given[f] if f in given else _slot_value(f, d, nick))
+    return "".join(out)
+
+
+def render_bulk(templates: list[str], which: np.ndarray, rng: np.random.Generator, nicks: pa.Array) -> list[str]:
+    """Fill many templates at once with Arrow string kernels: item i uses templates[which[i]]."""
+    import pyarrow.compute as pc
+
+    out: list[str] = [""] * which.size
+    for ti, tpl in enumerate(templates):
+        idx = np.flatnonzero(which == ti)
+        if idx.size == 0:
+            continue
+        cols = []
+        for lit, f, _, _ in _FMT.parse(tpl):
+            if lit:
+                cols.append(pa.array([lit] * idx.size, pa.string()))
+            if not f:
+                continue
+            if f in _SIMPLE:
+                lst = _SIMPLE[f]
+                cols.append(pa.array(lst, pa.string()).take(pa.array(rng.integers(0, len(lst), idx.size))))
+            elif f == "num":
+                cols.append(pa.array(rng.integers(2, 100, idx.size)).cast(pa.string()))
+            elif f == "nick":
+                cols.append(nicks.take(pa.array(idx)))
+            else:
+                raise KeyError(f)
+        joined = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, "")
+        for i, txt in zip(idx.tolist(), joined.to_pylist()):
+            out[i] = txt
+    return out
 
 
 def split_keys(marked: str) -> list[tuple[str, bool]]:
@@ -353,14 +349,27 @@ def build(
     # Random mention targets: popular accounts.
     mention_pool = np.flatnonzero(pop.pop_rank < max(50, 0.02 * n))
 
+    mention_of = mention_pool[rng.integers(0, mention_pool.size, m)]
+    # Ordinary chatter (the bulk) is rendered in bulk; the rest post by post below.
+    head_style = (head_kind[author] > 0) & (rng.random(m) < 0.7)
+    bulk = (category < 0) & ~hard & ~head_style
+    if comeback_first:
+        bulk[np.array(sorted(comeback_first), np.int64)] = False
+    bulk_idx = np.flatnonzero(bulk)
+    nick_arr = pa.array(nick, pa.string())
+    rendered = render_bulk(V.ORDINARY, rng.integers(0, len(V.ORDINARY), bulk_idx.size), rng,
+                           nick_arr.take(pa.array(mention_of[bulk_idx])))
+    for i, txt in zip(bulk_idx.tolist(), rendered):
+        text[i] = txt
+
     cat_list = category.tolist()
     hard_list = hard_topic.tolist()
     auth_list = author.tolist()
     rid_list = rumor_id.tolist()
-    for i in range(m):
+    for i in np.flatnonzero(~bulk).tolist():
         c = cat_list[i]
         a = auth_list[i]
-        mention = nick[int(mention_pool[d.int(mention_pool.size)])]
+        mention = nick[mention_of[i]]
         if c >= 0:
             cname = CATEGORY_NAMES[c]
             if c == RUMOR:
@@ -388,10 +397,8 @@ def build(
                 text[i] = _fill(tpl, d, mention)
         elif i in comeback_first:
             text[i] = d.pick(V.COMEBACK_POSTS)
-        elif head_kind[a] and d.chance(0.7):
-            text[i] = _fill(d.pick(V.HEAD_POSTS[P.HEAD_KIND_NAMES[head_kind[a]]]), d, mention)
         else:
-            text[i] = _fill(d.pick(V.ORDINARY), d, mention)
+            text[i] = _fill(d.pick(V.HEAD_POSTS[P.HEAD_KIND_NAMES[head_kind[a]]]), d, mention)
 
     # Disguise an exact share of the violating posts that have key terms.
     violating = np.flatnonzero(category >= 0)
@@ -438,23 +445,31 @@ def build(
     with_img = rng.random(m) < cat_img_p
     nimg = rng.choice([1, 1, 1, 2, 3, 4, 9], m)
     from_bank = (category >= 0) & (image_only | (rng.random(m) < 0.7))
-    bank_by_cat = {c: np.flatnonzero(bank_cat == c) for c in BANK_MIX}
-    all_bank = np.arange(bank_hashes.size)
-    for i in np.flatnonzero(with_img).tolist():
-        k = int(nimg[i])
-        hs = A.random_hashes(rng, k)
-        if from_bank[i]:
-            pool = bank_by_cat.get(int(category[i]), all_bank)
-            if pool.size == 0:
-                pool = all_bank
-            b = bank_hashes[pool[d.int(pool.size)]]
-            hs[0] = b if d.chance(0.5) else A.flip_bits(rng, np.array([b], np.uint64), 1, 6)[0]
-            violating_image[i] = True
-        elif d.chance(0.03):
-            # A benign picture that resembles a banked one (hard negative for image matching).
-            near = np.array([bank_hashes[d.int(bank_hashes.size)]], np.uint64)
-            hs[0] = A.flip_bits(rng, near, 14, 20)[0]
-        images[i] = [f"{h:016x}" for h in hs.tolist()]
+    img_posts = np.flatnonzero(with_img)
+    per = nimg[img_posts]
+    offs = np.concatenate([[0], np.cumsum(per)])
+    hashes = A.random_hashes(rng, int(offs[-1]))
+    first = offs[:-1]
+    fb = from_bank[img_posts]
+    # Violating pictures: a banked image of the post's category, exact or a few bits away.
+    bank_pick = np.zeros(img_posts.size, np.int64)
+    for c in np.unique(category[img_posts[fb]]).tolist():
+        pool = np.flatnonzero(bank_cat == c)
+        if pool.size == 0:
+            pool = np.arange(bank_hashes.size)
+        sel = fb & (category[img_posts] == c)
+        bank_pick[sel] = pool[rng.integers(0, pool.size, sel.sum())]
+    chosen = bank_hashes[bank_pick[fb]]
+    near = rng.random(chosen.size) < 0.5
+    chosen[near] = A.flip_bits(rng, chosen[near], 1, 6)
+    hashes[first[fb]] = chosen
+    violating_image[img_posts[fb]] = True
+    # Benign pictures that resemble a banked one (hard negatives for image matching).
+    hn = ~fb & (rng.random(img_posts.size) < 0.03)
+    hashes[first[hn]] = A.flip_bits(rng, bank_hashes[rng.integers(0, bank_hashes.size, hn.sum())], 14, 20)
+    hex_all = [f"{h:016x}" for h in hashes.tolist()]
+    for j, i in enumerate(img_posts.tolist()):
+        images[i] = hex_all[offs[j] : offs[j + 1]]
 
     return Posts(
         n=m,
