@@ -199,6 +199,23 @@ def pinyin_of(text: str) -> str:
     return out.tobytes().decode("utf-32-le")
 
 
+def syllables_batch(texts: list[str]) -> list[list[str]]:
+    """Toneless pinyin syllables of each character of each text (non-Han characters as themselves),
+    computed for the whole list at once."""
+    if not texts:
+        return []
+    t = base_tables()
+    joined = "\x00".join(texts) + "\x00"
+    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    out, src = t.pinyin.apply(cps)
+    # put a separator (U+0001) before every character's pinyin
+    starts = np.ones(len(src), dtype=bool)
+    starts[1:] = src[1:] != src[:-1]
+    marked = np.insert(out, np.flatnonzero(starts), 1)
+    s = marked.tobytes().decode("utf-32-le", "surrogatepass")
+    return [part.split("\x01")[1:] for part in s.split("\x01\x00")[: len(texts)]]
+
+
 def syllables_of(text: str) -> list[str]:
     """Toneless pinyin syllable of each Han character (other characters as themselves)."""
     t = base_tables()

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qinglang.detect.content.charmap import pinyin_of, syllables_of
+from qinglang.detect.content.charmap import syllables_batch
 from qinglang.detect.content.normalize import Normalizer
 from qinglang.detect.content.pack import CONTENT_CATEGORIES, PolicyPack
 from qinglang.detect.content.yamlines import PackError
@@ -34,11 +34,12 @@ ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER, ROLE_ALLOW, ROLE_CONTEXT = range(5)
 ROLES = ("term", "anchor", "modifier", "allow", "context")
 
 _ALNUM = re.compile(r"[a-z0-9]")
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
 
 
 @functools.lru_cache(maxsize=4)
-def common_word_pinyin(min_freq: int) -> frozenset[str]:
-    """Pinyin keys of the jieba dictionary's words (2-4 characters, frequency >= min_freq)."""
+def common_words(min_freq: int) -> frozenset[str]:
+    """Words of 2-4 characters in jieba's dictionary with frequency >= min_freq (ordinary words)."""
     import jieba
 
     path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
@@ -46,17 +47,7 @@ def common_word_pinyin(min_freq: int) -> frozenset[str]:
         text = fh.read()
     digits = max(1, len(str(min_freq)) - 1)
     pairs = re.findall(r"^([^ \n]{2,4}) (\d{%d,})" % digits, text, re.M)
-    words = [w for w, f in pairs if int(f) >= min_freq]
-    from qinglang.detect.content.charmap import base_tables
-
-    t = base_tables()
-    joined = "\x00".join(words)
-    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    folded, _ = t.fold.apply(np.concatenate([cps, np.zeros(1, np.uint32)]))
-    out, _ = t.pinyin.apply(folded)
-    s = out.tobytes().decode("utf-32-le")
-    keys = s.split("\x00")
-    return frozenset(zip(words, keys[: len(words)]))  # (word, pinyin) pairs
+    return frozenset(w for w, f in pairs if int(f) >= min_freq)
 
 
 @dataclass
@@ -102,18 +93,6 @@ class Lexicon:
 
 
 VIA_TEXT, VIA_INITIALS = 0, 3
-
-
-def initials_of(key: str) -> str | None:
-    """Initials of an all-Han key of >= 3 characters (阴阳合同 -> yyht), else None."""
-    from qinglang.detect.content.charmap import syllables_of
-
-    if len(key) < 3 or not all("\u4e00" <= ch <= "\u9fff" for ch in key):
-        return None
-    sy = syllables_of(key)
-    if not all(sy):
-        return None
-    return "".join(x[0] for x in sy)
 
 
 def _all_pack_terms(pack: PolicyPack):
@@ -167,15 +146,17 @@ def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | N
     via = [VIA_TEXT] * len(items)
     # initials of longer Han terms (狗东西 -> gdx) and gazetteer names, matched as latin tokens
     if pack.pinyin.enabled and pack.normalize.pinyin:
+        cand = [i for i, (it, key) in enumerate(zip(items, normed))
+                if it[5] and it[2] in (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER) and len(key) >= 3 and _HAN.fullmatch(key)]
+        sylls = syllables_batch([normed[i] for i in cand])
         extra_items, extra_keys = [], []
-        for it, key in zip(items, normed):
-            text, cname, role, weight, ref, py, ctx_name, line = it
-            if not py or role not in (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER):
+        for i, sy in zip(cand, sylls):
+            if not all(sy):
                 continue
-            ini = initials_of(key)
-            if ini:
-                extra_items.append((ini, cname, role, weight * pack.pinyin.weight_factor, ref, False, None, line))
-                extra_keys.append(ini)
+            text, cname, role, weight, ref, py, ctx_name, line = items[i]
+            extra_items.append(("".join(x[0] for x in sy), cname, role, weight * pack.pinyin.weight_factor, ref, False,
+                                None, line))
+            extra_keys.append(extra_items[-1][0])
         items = items + extra_items
         normed = normed + extra_keys
         via = via + [VIA_INITIALS] * len(extra_items)
@@ -223,42 +204,40 @@ def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | N
     e_py_a = np.asarray(e_py, dtype=bool)[order_a]
     e_via_a = np.asarray(e_via, dtype=np.int8)[order_a]
 
-    # pinyin channel: keys of Han terms that are long enough and not common homophones
+    # pinyin channel: keys of Han terms that are long enough; hits that read as a common word
+    # (其实 for 骑士) are dropped at match time (matcher.py)
     cfg = pack.pinyin
     py_entries: dict[str, list[int]] = {}
     py_text: dict[str, str] = {}
-    ambiguous: set[str] = set()
-    dropped = 0
+    latin_only: set[str] = set()
     if cfg.enabled and pack.normalize.pinyin:
-        key_set = set(keys)
-        common = None
+        cand, cand_ids = [], []
+        eligible = (e_py_a & np.isin(e_role_a, (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER)))
         for ki, k in enumerate(keys):
-            if len(k) < cfg.min_syllables or not all("\u4e00" <= ch <= "\u9fff" for ch in k):
+            if len(k) < cfg.min_syllables or not _HAN.fullmatch(k):
                 continue
-            ids = [k_first[ki] + j for j in range(k_count[ki])
-                   if e_py_a[k_first[ki] + j] and e_role_a[k_first[ki] + j] in (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER)]
-            if not ids:
+            f, c = k_first[ki], k_count[ki]
+            ids = [f + j for j in range(c) if eligible[f + j]]
+            if ids:
+                cand.append(k)
+                cand_ids.append(ids)
+        for k, ids, sy in zip(cand, cand_ids, syllables_batch(cand)):
+            if not all(sy):
                 continue
-            py = pinyin_of(k)
-            if cfg.drop_common:
-                if common is None:
-                    common = _common_index(cfg.common_min_freq)
-                homophones = common.get(py)
-                if homophones and any(w not in key_set for w in homophones):
-                    # sounds like an ordinary word: only matches where the post spells it in latin letters
-                    dropped += 1
-                    ambiguous.add(py)
+            py = "".join(sy)
             py_entries.setdefault(py, []).extend(ids)
             py_text.setdefault(py, k)
             if cfg.initial_variants and len(k) <= 4:
-                # some characters written as their initial (死全家 -> s全家, 神经病 -> 神jb)
-                sy = syllables_of(k)
+                # some characters written as their initial (死全家 -> s全家, 神经病 -> 神jb); an initial
+                # is a latin letter, so these keys only count where the post shows one
                 n = len(sy)
                 for mask in range(1, (1 << n) - 1):
                     v = "".join(sy[j][0] if mask >> j & 1 else sy[j] for j in range(n))
                     py_entries.setdefault(v, []).extend(ids)
                     py_text.setdefault(v, k)
-                    ambiguous.add(v)  # an initial is a latin letter: the post must show one
+                    latin_only.add(v)
+    dropped = len(latin_only)
+    py_text_direct = {p for p, k in py_text.items() if p not in latin_only}
     py_keys = list(py_entries)
     py_first, py_count, py_order = [], [], []
     # pinyin keys index the same entry table: store a second index array
@@ -277,7 +256,9 @@ def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | N
         py_keys=py_keys, py_first=np.asarray(py_first, dtype=np.int64), py_count=np.asarray(py_count, dtype=np.int64),
         py_key_text=[py_text[k] for k in py_keys], py_dropped=dropped,
     )
-    lex.py_latin_only = np.asarray([k in ambiguous for k in py_keys], dtype=bool)  # type: ignore[attr-defined]
+    lex.py_latin_only = np.asarray([k in latin_only and k not in py_text_direct for k in py_keys], dtype=bool) \
+        if py_keys else np.zeros(0, dtype=bool)  # type: ignore[attr-defined]
+    lex.common_words = common_words(cfg.common_min_freq) - set(keys) if cfg.drop_common else frozenset()  # type: ignore
     lex.e_via = e_via_a  # type: ignore[attr-defined]
     lex.py_entry_index = np.asarray(py_order, dtype=np.int64)  # type: ignore[attr-defined]
     lex.ac = ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.Standard) if keys else None
@@ -289,11 +270,3 @@ def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | N
             (lex.patterns_orig if p.on == "original" else lex.patterns_norm).append(entry)
     lex.build_seconds = time.perf_counter() - t0
     return lex
-
-
-@functools.lru_cache(maxsize=4)
-def _common_index(min_freq: int) -> dict[str, tuple[str, ...]]:
-    idx: dict[str, list[str]] = {}
-    for word, py in common_word_pinyin(min_freq):
-        idx.setdefault(py, []).append(word)
-    return {k: tuple(v) for k, v in idx.items()}

@@ -123,20 +123,18 @@ class Matcher:
             return Hits.empty()
         s = src[a[:, 1]]
         e = src[a[:, 2] - 1] + 1
-        # keys that sound like ordinary words only count where the post spells them in latin letters
-        lat = lex.py_latin_only[a[:, 0]]
-        if lat.any():
-            latin_cum = np.concatenate([[0], np.cumsum(self._latin[nb.norm_cps])])
-            has_latin = (latin_cum[e] - latin_cum[s]) > 0
-            keep = ~lat | has_latin
-            a, s, e = a[keep], s[keep], e[keep]
-            if not len(a):
-                return Hits.empty()
-        # drop hits whose characters are the term itself: the character channel has them
-        keep = np.ones(len(a), dtype=bool)
+        # keys with initials only count where the post shows latin letters; a pure-Han hit that
+        # reads as an ordinary word (其实 for 骑士) or as the term itself (the character channel
+        # has it) is dropped
+        latin_cum = np.concatenate([[0], np.cumsum(self._latin[nb.norm_cps])])
+        has_latin = (latin_cum[e] - latin_cum[s]) > 0
+        keep = has_latin | ~lex.py_latin_only[a[:, 0]]
         norm = nb.norm
-        for i in range(len(a)):
-            if norm[s[i]:e[i]] == lex.py_key_text[a[i, 0]]:
+        common = lex.common_words
+        texts_ = lex.py_key_text
+        for i in np.flatnonzero(keep).tolist():
+            seg = norm[s[i]:e[i]]
+            if seg == texts_[a[i, 0]] or (not has_latin[i] and seg in common):
                 keep[i] = False
         a, s, e = a[keep], s[keep], e[keep]
         if not len(a):
