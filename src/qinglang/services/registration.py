@@ -92,7 +92,8 @@ class Recorders:
 
 
 # --- request validation ------------------------------------------------------------------------
-def parse_request(obj: Any, where: str = "request") -> tuple[str, str | None, list[tuple[str, str]], float | None]:
+def parse_request(obj: Any, where: str = "request") -> tuple[str, str | None, list[tuple[str, str]], float | None,
+                                                              str | None]:
     """Validate a check request; errors name the field to fix."""
     if not isinstance(obj, dict):
         raise QinglangError(f"{where}: expected a JSON object {{nickname, avatar_hash, identities}}")
@@ -137,7 +138,10 @@ def parse_request(obj: Any, where: str = "request") -> tuple[str, str | None, li
         if d.tzinfo is None:
             d = d.replace(tzinfo=timezone.utc)
         at_epoch = d.timestamp()
-    return nick, av, ids, at_epoch
+    account_id = obj.get("account_id")
+    if account_id is not None and (not isinstance(account_id, str) or not account_id.strip()):
+        raise QinglangError(f"{where}: 'account_id' (a renamed account) must be a non-empty string")
+    return nick, av, ids, at_epoch, account_id
 
 
 # --- the registry in a workspace ---------------------------------------------------------------
@@ -287,11 +291,11 @@ class RegistrationService:
 
     def check(self, request: Any, source: str | None = None, actor: str | None = None,
               record: bool = True) -> dict[str, Any]:
-        nickname, avatar, identities, at = parse_request(request)
+        nickname, avatar, identities, at, account_id = parse_request(request)
         hashed = [(k, self.hasher.hash(k, v)) for k, v in identities]
         registry = self.registry  # loaded (or built) once
         t0 = time.perf_counter()
-        result = registry.check(nickname, avatar, hashed, at=at)
+        result = registry.check(nickname, avatar, hashed, at=at, exclude=account_id)
         if record:
             summary = {"at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "nickname": nickname,
                        "avatar": avatar is not None, "identity_kinds": sorted({k for k, _ in identities}),

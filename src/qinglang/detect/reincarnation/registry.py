@@ -272,14 +272,20 @@ class Registry:
         return np.union1d(by_key, by_avatar)
 
     def check(self, nickname: str, avatar_hash: str | None = None, identities: list[tuple[str, str]] | None = None,
-              at: float | None = None, max_matches: int = 5) -> dict[str, Any]:
-        """Does this registration continue a banned account? `identities`: (kind, hashed value)."""
+              at: float | None = None, max_matches: int = 5, exclude: str | None = None) -> dict[str, Any]:
+        """Does this registration continue a banned account? `identities`: (kind, hashed value).
+        `exclude`: the account being renamed (it never matches itself)."""
         at = time.time() if at is None else float(at)
         prof = {k: v[0] for k, v in profile_columns([nickname], [avatar_hash]).items()}
         prof = {k: (v.as_py() if hasattr(v, "as_py") else v) for k, v in prof.items()}
         av = avatar_parts([avatar_hash])[0]
         id_hashes = [(ID_KINDS.index(k), _h("id", f"{k}\x1f{v}")) for k, v in (identities or [])]
         cand = self.candidates(prof, av, id_hashes)
+        if exclude is not None and len(cand):
+            cand = cand[np.array([self._ids[int(r)] != exclude for r in cand], dtype=bool)]
+        if len(cand):  # only bans already decided at the time of the check count
+            slack = float(self.opts["created_before_ban_days"]) * DAY
+            cand = cand[self._banned_at[cand] <= at + slack]
         result = {"decision": "pass", "ban_expired": False, "matches": []}
         if len(cand) == 0:
             return result

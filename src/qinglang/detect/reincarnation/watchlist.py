@@ -29,10 +29,15 @@ from qinglang.linkage.records import Records
 from qinglang.linkage.settings import BlockingRule, LinkageSettings
 
 #: m of each level (comparison -> level label -> m); a list gives no labels to estimate them from.
+#: An account on the list usually goes by a nickname unrelated to the real name on the notice ("different"
+#: is the likeliest level); when the notice lists real-name identities, the account's usually match them.
 WATCHLIST_M = {
-    "nickname": [0.001, 0.45, 0.2, 0.12, 0.03, 0.03, 0.02, 0.05, 0.04, 0.03, 0.029],
-    "identity": [0.5, 0.25, 0.1, 0.04, 0.03, 0.01, 0.07],
+    "nickname": [0.001, 0.45, 0.1, 0.05, 0.01, 0.01, 0.01, 0.03, 0.02, 0.02, 0.299],
+    "identity": [0.3, 0.55, 0.05, 0.03, 0.02, 0.01, 0.04],
 }
+#: Chance that an account other than the person holds one of their identity values (shared family phones,
+#: identity theft): the u of an identity value held by a single account.
+IDENTITY_U_FLOOR = 1e-7
 
 WATCHLIST_OPTIONS = {"accounts_per_entry": 0.5, "threshold": 0.5, "max_pairs_per_key": 20_000}
 
@@ -44,6 +49,8 @@ def watchlist_settings() -> dict[str, Any]:
         for lv, m in zip(c["levels"], WATCHLIST_M[c["name"]]):
             lv["m"] = m
             lv["fix_m"] = True
+            if c["name"] == "identity" and lv.get("tf_pair"):
+                lv["tf_min"] = IDENTITY_U_FLOOR
         comps.append(c)
     return {"link_type": "link", "blocking": [], "comparisons": comps, "u_pairs": 200_000,
             "em": {"sessions": "all"}}
@@ -101,6 +108,11 @@ def match_watchlist(account_ids: pa.Array, profiles: pa.Table, entries: pa.Table
         rows.append(np.array(arow, np.int64))
         id_sets = IdentitySets(np.concatenate(rows) if rows else np.zeros(0, np.int64), kinds + akind,
                                pa.array(vals + aval, pa.string()), n_acc + n_al, population=max(n_acc, 1))
+        # frequencies among accounts only (the entries' values are not accounts)
+        owner = np.repeat(np.arange(id_sets.n_accounts, dtype=np.int64), id_sets.csr.sizes())
+        held = np.unique(owner[owner < n_acc] * max(id_sets.n_values, 1) + id_sets.csr.values[owner < n_acc])
+        id_sets.accounts_per_value = np.bincount(held % max(id_sets.n_values, 1), minlength=id_sets.n_values)
+        id_sets.freq = id_sets.accounts_per_value / max(n_acc, 1)
 
     per_rule = []
     li, rj = np.arange(n_acc, dtype=np.int64), np.arange(n_al, dtype=np.int64)
@@ -133,6 +145,8 @@ def match_watchlist(account_ids: pa.Array, profiles: pa.Table, entries: pa.Table
         if id_sets is None:
             return {"id_level": np.full(len(i), np.nan), "id_tf": np.full(len(i), np.nan)}
         k, minf = id_sets.shared(i, j + n_acc)
+        # the u of a shared value: accounts other than this one holding it (the entry's value is not an account)
+        minf = np.maximum(minf - 1.0 / max(n_acc, 1), 0.0)
         level, tf = identity_level(k, minf)
         none = ~(id_sets.has_any[i] & id_sets.has_any[j + n_acc])
         level = level.astype(float)
@@ -148,8 +162,8 @@ def match_watchlist(account_ids: pa.Array, profiles: pa.Table, entries: pa.Table
     linker = Linker(settings, left, right, pair_features=features, pair_sampler=sampler,
                     total_pairs=float(n_acc) * n_al)
     linker.estimate_u(min(200_000, n_acc * n_al))
-    n_entries = entries.num_rows
-    linker.model.prior = float(min(0.5, WATCHLIST_OPTIONS["accounts_per_entry"] * n_entries / (n_acc * n_al)))
+    # per (account, entry): each entry has about `accounts_per_entry` accounts here (the best alias is kept)
+    linker.model.prior = float(min(0.5, WATCHLIST_OPTIONS["accounts_per_entry"] / n_acc))
     preds = linker.predict(cands, min_prob=MIN_EXPORT_SCORE)
     if len(preds) == 0:
         return empty_findings()
