@@ -81,7 +81,7 @@ class Suggestion:
 class CasePolicy:
     raw: dict[str, Any]
     source: str
-    lease_minutes: int
+    lease_minutes: float
     sla_hours: dict[str, float]
     sla_head_factor: float
     bump_score: float
@@ -199,7 +199,7 @@ def parse_policy(raw: dict[str, Any], source: str = "case policy") -> CasePolicy
     v.mapping(raw, "(top)")
     v.keys(raw, {"version", "lease_minutes", "sla_hours", "sla_head_factor", "severity", "ladder", "categories",
                  "tiers", "kinds", "fake_followers", "complaints", "appeals", "guidance_first", "credit"}, "(top)")
-    lease = v.number(raw, "lease_minutes", "", 1)
+    lease = v.number(raw, "lease_minutes", "", 0.05)
     sla = v.mapping(raw.get("sla_hours"), "sla_hours")
     for s in _SEVERITIES:
         v.number(sla, s, "sla_hours", 0.01)
@@ -327,7 +327,7 @@ def parse_policy(raw: dict[str, Any], source: str = "case policy") -> CasePolicy
     if unknown:
         raise v.fail("credit", f"unknown keys {sorted(unknown)}")
     return CasePolicy(
-        raw=raw, source=source, lease_minutes=int(lease), sla_hours={k: float(x) for k, x in sla.items()},
+        raw=raw, source=source, lease_minutes=lease, sla_hours={k: float(x) for k, x in sla.items()},
         sla_head_factor=v.number(raw, "sla_head_factor", "", 0.01, 1),
         bump_score=v.number(sev, "bump_score", "severity", 0, 1),
         bump_findings=int(v.number(sev, "bump_findings", "severity", 1)),

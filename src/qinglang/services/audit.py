@@ -17,6 +17,8 @@ from qinglang.services.governance import Governance
 def verify(gov: Governance) -> ChainCheck:
     """Check every entry's hash and link, the head row, and the checkpoint kept outside the database."""
     store = gov.store
+    if store.checkpoint is not None:
+        store.checkpoint.flush()  # this process's newest commits first
     with store.read() as uow:
         check = verify_chain(uow.audit_log.entries())
         if not check.ok:
@@ -118,6 +120,7 @@ def checkpoint(gov: Governance, to_outbox: bool = False, actor: str = "qinglang-
         raise QinglangError("this store has no checkpoint file (no workspace)")
     if seq:
         store.checkpoint.advance(seq, h)
+        store.checkpoint.flush()
     out = {"seq": seq, "hash": h, "file": str(store.checkpoint.path)}
     if to_outbox:
         def work(uow):

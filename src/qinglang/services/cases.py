@@ -302,27 +302,32 @@ def decide_case(gov: Governance, case_id: int, *, reviewer: str, action: str | N
     """
     reason = require_reason(reason)
     t = gov.now(now)
-    with gov.store.read() as uow:
-        peek = _get(uow, case_id)
-    if peek.stage == Stage.SECOND_REVIEW.value:
-        if confirm == reject:
-            raise QinglangError(f"case {case_id} awaits a second review: use --confirm or --reject (with --reason)")
-    elif confirm or reject:
-        raise QinglangError(f"case {case_id} is not awaiting a second review; decide it with --action")
-    elif not action:
+    if not (confirm or reject) and not action:
         raise QinglangError("--action is required: dismiss, guidance, warning, limit, suspend, close or suggested")
-    followers: list[str] = []
-    followers_before: int | None = None
-    rule = gov.policy.category(peek.category)
-    want_cleanup = rule.cleanup if cleanup is None else cleanup
-    if want_cleanup and not reject and action != DecisionKind.DISMISS.value:
-        followers = gov.lake.fake_followers(peek.account_id, gov.policy.fake_followers["min_score"])
-        info = gov.lake.tiers([peek.account_id]).get(peek.account_id)
-        followers_before = info[1] if info else None
+    # The audience clean-up needs the lake (fake followers), read outside the transaction: a case whose
+    # category cleans up is decided in two steps, the others in one transaction.
+    lake_info: dict[str, Any] = {}
+
+    def cleanup_wanted(case: Case) -> bool:
+        rule = gov.policy.category(case.category)
+        return (rule.cleanup if cleanup is None else cleanup) and not reject and action != DecisionKind.DISMISS.value
+
+    class _NeedLake(Exception):
+        pass
 
     def work(uow) -> dict[str, Any]:
         case = _get(uow, case_id, for_update=True)
+        if case.stage == Stage.SECOND_REVIEW.value:
+            if confirm == reject:
+                raise QinglangError(f"case {case_id} awaits a second review: use --confirm or --reject (with --reason)")
+        elif confirm or reject:
+            raise QinglangError(f"case {case_id} is not awaiting a second review; decide it with --action")
         check_decide(case, reviewer, uow.now)
+        want_cleanup = cleanup_wanted(case)
+        if want_cleanup and lake_info.get("account_id") != case.account_id:
+            raise _NeedLake(case.account_id)
+        followers = lake_info.get("followers", []) if want_cleanup else []
+        followers_before = lake_info.get("followers_before")
         if case.stage == Stage.SECOND_REVIEW.value:
             if reject:
                 uow.cases.update(case_id, status=CaseStatus.OPEN.value, stage=Stage.REVIEW.value, proposal=None,
@@ -335,7 +340,8 @@ def decide_case(gov: Governance, case_id: int, *, reviewer: str, action: str | N
             decision = dict(case.proposal or {})
             return _finalize(uow, gov, case, decision, decided_by=case.first_reviewer, second_reviewer=reviewer,
                              reason=reason, followers=followers, followers_before=followers_before)
-        points, credit = points_and_credit(uow, gov, case.account_id, uow.now)
+        points, credit = (points_and_credit(uow, gov, case.account_id, uow.now)
+                          if action == DecisionKind.SUGGESTED.value else (0, 100.0))
         decision = build_decision(gov, case, action, days=days, features=features, ban_days=ban_days,
                                   points=points, credit=credit)
         if evidence:
@@ -356,7 +362,14 @@ def decide_case(gov: Governance, case_id: int, *, reviewer: str, action: str | N
         return _finalize(uow, gov, case, decision, decided_by=reviewer, second_reviewer=None, reason=reason,
                          followers=followers, followers_before=followers_before)
 
-    result = gov.store.run(work, actor=reviewer, now=t)
+    try:
+        result = gov.store.run(work, actor=reviewer, now=t)
+    except _NeedLake as need:
+        account = need.args[0]
+        info = gov.lake.tiers([account]).get(account)
+        lake_info.update(account_id=account, followers=gov.lake.fake_followers(account, gov.policy.fake_followers["min_score"]),
+                         followers_before=info[1] if info else None)
+        result = gov.store.run(work, actor=reviewer, now=t)
     if not detail:
         return {"case_id": case_id, "result": result["result"], "sanction_id": result.get("sanction_id")}
     out = show_case(gov, case_id, with_history=False, now=now)
@@ -402,7 +415,7 @@ def _finalize(uow, gov: Governance, case: Case, decision: dict[str, Any], *, dec
                      automated=automated, lease_until=None, updated_at=uow.now)
     uow.audit("case.decided", "case", case.case_id, case_state(case), jsonable(after), reason, automated=automated,
               actor=AUTOMATION_ACTOR if automated else (second_reviewer or decided_by))
-    complaints_service.answer_for_case(uow, case.case_id, outcome.value, decision)
+    complaints_service.answer_for_case(uow, case.case_id, outcome.value, decision, complaints)
     return {"case_id": case.case_id, "result": outcome.value, "sanction_id": sanction_id}
 
 

@@ -205,11 +205,12 @@ def import_reports(gov: Governance, reports: list[dict[str, Any]], actor: str = 
     return {"complaints_received": received, "cases_opened_by_complaints": opened, "cases_raised_by_complaints": raised}
 
 
-def answer_for_case(uow, case_id: int, outcome: str, decision: dict[str, Any]) -> int:
+def answer_for_case(uow, case_id: int, outcome: str, decision: dict[str, Any],
+                    complaints: list[dict[str, Any]] | None = None) -> int:
     """Answer every unhandled complaint linked to a decided case with its outcome."""
     n = 0
     zh, en = OUTCOME_TEXT.get(outcome, OUTCOME_TEXT["dismissed"])
-    for c in uow.complaints.for_case(case_id):
+    for c in uow.complaints.for_case(case_id) if complaints is None else complaints:
         if c["status"] == "handled":
             continue
         _answer(uow, c, zh, en, outcome)

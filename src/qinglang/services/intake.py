@@ -36,7 +36,7 @@ from qinglang.domain.cases import CaseSource, CaseStatus, Severity, Stage
 from qinglang.domain.vocab import Category
 from qinglang.services.cases import auto_decide
 from qinglang.services.governance import Governance, jsonable
-from qinglang.services.standing import points_and_credit
+from qinglang.services.standing import points_and_credit_many
 
 ACTOR = "qinglang-policy"
 MAX_LIST = 50  # longest list kept in a finding's evidence in the store (the findings file keeps all)
@@ -156,6 +156,7 @@ def _apply_chunk(uow, gov: Governance, part: list[tuple[str, str]], groups: dict
     res = {"cases_opened": 0, "cases_updated": 0, "auto_applied": 0, "findings_attached": 0}
     open_cases = uow.cases.open_for(part, for_update=True)
     attached = uow.cases.attached_keys({a for a, _ in part})
+    standing = points_and_credit_many(uow, gov, {a for a, _ in part if (a, _) not in open_cases}, now)
     for pair in part:
         account, category = pair
         group = groups[pair]
@@ -192,7 +193,7 @@ def _apply_chunk(uow, gov: Governance, part: list[tuple[str, str]], groups: dict
             res["findings_attached"] += len(new)
             continue
         sev = policy.severity(category, best, len(new), 0.0)
-        points, credit = points_and_credit(uow, gov, account, now)
+        points, credit = standing[account]
         sug = policy.suggest(category, sev.value, tier, points, credit)
         values = dict(account_id=account, category=category, tier=tier, status=CaseStatus.OPEN.value,
                       stage=Stage.REVIEW.value, severity=sev.value, priority=policy.priority(sev, tier, best),

@@ -14,6 +14,10 @@ from qinglang.services.governance import Governance, jsonable
 def record_for(uow, account_id: str) -> tuple[Record, list[dict[str, Any]]]:
     """The account's record (strikes, closures, guidance) as the standing rules see it."""
     sanctions = uow.sanctions.for_account(account_id)
+    return _record(sanctions, uow.guidance.list(account_id=account_id)), sanctions
+
+
+def _record(sanctions: list[dict[str, Any]], guidance: list[dict[str, Any]]) -> Record:
     rec = Record()
     for s in sanctions:
         if s["strike_points"] and s["strike_expires_at"] is not None:
@@ -23,19 +27,35 @@ def record_for(uow, account_id: str) -> tuple[Record, list[dict[str, Any]]]:
                 rec.strike_reversed_at[len(rec.strikes) - 1] = s["reversed_at"]
         if s["action"] == "close":
             rec.closures.append(ClosureMark(s["decided_at"], s["reversed_at"] if s["status"] == SanctionStatus.REVERSED.value else None))
-    for g in uow.guidance.list(account_id=account_id):
+    for g in guidance:
         if g["revoked_at"] is not None:
             continue
-        kind = g["kind"]
-        mark_kind = "correction" if kind == "correction" else kind
-        rec.guidance.append(GuidanceMark(mark_kind, g["created_at"], g["completed_at"]))
-    return rec, sanctions
+        rec.guidance.append(GuidanceMark(g["kind"], g["created_at"], g["completed_at"]))
+    return rec
+
+
+def _points_credit(rec: Record, gov: Governance, now: datetime) -> tuple[int, float]:
+    live = [s for i, s in enumerate(rec.strikes) if i not in rec.strike_reversed_at or rec.strike_reversed_at[i] > now]
+    return active_points(live, now), credit_at(rec, now, gov.policy.credit)
 
 
 def points_and_credit(uow, gov: Governance, account_id: str, now: datetime) -> tuple[int, float]:
+    """Active strike points and credit score of one account now (what the ladder's proposal depends on)."""
     rec, _ = record_for(uow, account_id)
-    live = [s for i, s in enumerate(rec.strikes) if i not in rec.strike_reversed_at or rec.strike_reversed_at[i] > now]
-    return active_points(live, now), credit_at(rec, now, gov.policy.credit)
+    return _points_credit(rec, gov, now)
+
+
+def points_and_credit_many(uow, gov: Governance, account_ids, now: datetime) -> dict[str, tuple[int, float]]:
+    """The same for many accounts with two queries."""
+    from collections import defaultdict
+
+    ids = set(account_ids)
+    sanctions, guidance = defaultdict(list), defaultdict(list)
+    for s in uow.sanctions.for_accounts(ids):
+        sanctions[s["account_id"]].append(s)
+    for g in uow.guidance.for_accounts(ids):
+        guidance[g["account_id"]].append(g)
+    return {a: _points_credit(_record(sanctions[a], guidance[a]), gov, now) for a in ids}
 
 
 def account_standing(gov: Governance, account_id: str, now: datetime | None = None) -> dict[str, Any]:

@@ -1,39 +1,57 @@
 """The audit chain's head, checkpointed outside the database.
 
 After every commit that appended audit entries, the newest (seq, hash) is
-written to a small JSON file in the workspace (atomically: temp file and
-rename; only ever forwards; fsynced at most once a second, so a power loss
-can leave it at most about a second behind — a process crash loses nothing). `audit verify` compares it with the database: a
-chain shorter than the checkpoint means entries were deleted; a different hash
-at the checkpoint's seq means the table was rewritten. A checkpoint may lag the
-database by the commits a crash interrupted, never lead it.
+handed to a writer thread that keeps a small JSON file in the workspace up to
+date (atomically: temp file and rename; only ever forwards; fsynced at most
+once a second). `audit verify` compares it with the database: a chain shorter
+than the checkpoint means entries were deleted; a different hash at the
+checkpoint's seq means the table was rewritten. A checkpoint may lag the
+database (by the commits of the last fraction of a second before a crash),
+never lead it. `flush()` writes the newest head now; the store calls it on
+close and at interpreter exit.
 
-Concurrent committers in one process coalesce: whoever holds the file lock
-writes the newest head anyone has reported. Processes serialise on an fcntl
-lock and never move the file backwards.
+Processes serialise on an fcntl lock and never move the file backwards.
 """
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import json
 import os
 import threading
 import time
+import weakref
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+_LIVE: "weakref.WeakSet[Checkpoint]" = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_all() -> None:
+    for cp in list(_LIVE):
+        try:
+            cp.flush()
+        except Exception:
+            pass
+
 
 class Checkpoint:
+    COALESCE_S = 0.2
+
     def __init__(self, path: Path, store_id: str):
         self.path = path
         self.store_id = store_id
         self._mu = threading.Lock()
         self._file_lock = threading.Lock()
+        self._wake = threading.Event()
         self._want: tuple[int, str] = (0, "")
         self._written = 0
         self._last_sync = 0.0
+        self._thread: threading.Thread | None = None
+        _LIVE.add(self)
 
     def read(self) -> dict[str, Any] | None:
         try:
@@ -44,9 +62,27 @@ class Checkpoint:
             return {"unreadable": str(e)}
 
     def advance(self, seq: int, hash_: str) -> None:
+        """Record a committed head; the writer thread puts it in the file shortly."""
         with self._mu:
             if seq > self._want[0]:
                 self._want = (seq, hash_)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="qinglang-checkpoint", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            try:
+                self.flush()
+            except OSError:
+                pass  # retried on the next commit or at flush()
+            time.sleep(self.COALESCE_S)
+
+    def flush(self) -> None:
+        """Write the newest committed head now (if newer than the file)."""
         with self._file_lock:
             with self._mu:
                 seq, hash_ = self._want

@@ -79,7 +79,7 @@ def make_engine(url: str, pool_size: int = 5, max_overflow: int = 64) -> Engine:
         return engine
     if u.get_backend_name() == "postgresql":
         return sa.create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=300,
-                                pool_pre_ping=True)
+                                pool_recycle=1800)
     raise QinglangError(f"store URL {redact(url)}: only sqlite and postgresql are supported")
 
 

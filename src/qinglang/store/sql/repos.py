@@ -182,6 +182,12 @@ class SqlSanctions(_Repo):
     def for_case(self, case_id: int) -> list[dict[str, Any]]:
         return self._rows(sa.select(self.t).where(self.t.c.case_id == case_id).order_by(self.t.c.sanction_id))
 
+    def for_accounts(self, account_ids: Iterable[str]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for chunk in _chunks(sorted(set(account_ids))):
+            out += self._rows(sa.select(self.t).where(self.t.c.account_id.in_(chunk)).order_by(self.t.c.sanction_id))
+        return out
+
     def due_to_end(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
         c = self.t.c
         q = sa.select(self.t).where(c.status == "active", c.ends_at.is_not(None), c.ends_at <= now)
@@ -352,6 +358,12 @@ class SqlGuidance(_Repo):
     def update(self, guidance_id: int, **values: Any) -> None:
         self.conn.execute(sa.update(self.t).where(self.t.c.guidance_id == guidance_id).values(**values))
 
+    def for_accounts(self, account_ids: Iterable[str]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for chunk in _chunks(sorted(set(account_ids))):
+            out += self._rows(sa.select(self.t).where(self.t.c.account_id.in_(chunk)).order_by(self.t.c.guidance_id))
+        return out
+
     def list(self, account_id: str | None = None, kind: str | None = None, status: str | None = None,
              limit: int | None = None) -> list[dict[str, Any]]:
         c = self.t.c
@@ -372,12 +384,15 @@ class SqlOutbox(_Repo):
     t = T.outbox
 
     def add(self, key: str, type: str, payload: dict[str, Any], now: datetime) -> int | None:
-        if self._one(sa.select(self.t.c.event_id).where(self.t.c.key == key)):
-            return None
         body = json.dumps({"event_key": key, "type": type, "created_at": now.isoformat(), **payload},
                           ensure_ascii=False, sort_keys=True, default=str)
-        return self._insert(self.t, {"key": key, "type": type, "payload": body, "created_at": now,
-                                     "available_at": now, "attempts": 0})
+        if self.pg:
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        q = (insert(self.t).values(key=key, type=type, payload=body, created_at=now, available_at=now, attempts=0)
+             .on_conflict_do_nothing(index_elements=["key"]).returning(self.t.c.event_id))
+        return self.conn.execute(q).scalar()
 
     def pending(self, now: datetime, limit: int, lease: float | None = None) -> list[dict[str, Any]]:
         c = self.t.c

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import threading
 import time
 import uuid
 from datetime import datetime, timezone
@@ -92,6 +93,9 @@ class SqlStore:
         self.engine = E.make_engine(self.url, pool_size=pool_size, max_overflow=max_overflow)
         self.dialect = self.engine.dialect.name
         self.outbox_checkpoint_every = outbox_checkpoint_every
+        # SQLite has one writer at a time: threads of this process queue on a lock instead of the
+        # busy handler's sleeps (other processes still wait on the database lock itself)
+        self._sqlite_writer = threading.RLock() if self.dialect == "sqlite" else None
         if migrate:
             E.migrate(self.engine)
         self.store_id = self._store_id()
@@ -120,7 +124,7 @@ class SqlStore:
             raise QinglangError("every change needs an actor (who does it)")
         for attempt in range(attempts):
             try:
-                with self.engine.connect() as conn:
+                with self._sqlite_writer or contextlib.nullcontext(), self.engine.connect() as conn:
                     with conn.begin():
                         uow = SqlUnitOfWork(conn, actor, now or utcnow())
                         result = fn(uow)
@@ -149,4 +153,6 @@ class SqlStore:
                 yield SqlUnitOfWork(conn, "reader", now or utcnow(), writable=False)
 
     def close(self) -> None:
+        if self.checkpoint is not None:
+            self.checkpoint.flush()
         self.engine.dispose()
