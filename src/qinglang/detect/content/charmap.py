@@ -30,6 +30,7 @@ import numpy as np
 
 N_CODEPOINTS = 0x110000
 BOUNDARY = 0  # U+0000 separates posts inside a batch string; it survives folding
+SYLLABLE_BASE = 0xF0000  # supplementary private use area A: one code point per toneless syllable
 
 #: Code point ranges whose folding is computed explicitly; everything else folds to itself.
 _FOLD_RANGES = (
@@ -88,6 +89,8 @@ class BaseTables:
     is_han: np.ndarray  # bool[N]
     is_latin: np.ndarray  # bool[N]: ASCII letters (after folding)
     t2s: dict[str, str]  # traditional -> simplified characters (for terms and docs)
+    syl_code: np.ndarray  # uint32[N]: a Han character -> one private-use code point per toneless syllable
+    syllable_ids: dict[str, int]  # toneless syllable -> its code point in syl_code
 
 
 def _t2s_table() -> dict[str, str]:
@@ -172,6 +175,12 @@ def base_tables() -> BaseTables:
         py_flat.extend(ord(c) for c in py)
         pos += len(py)
     pinyin = FlatMap(py_len, py_start, np.concatenate([identity, np.asarray(py_flat, dtype=np.uint32)]))
+    syllable_ids: dict[str, int] = {}
+    syl_code = identity.copy()
+    for cp, py in readings.items():
+        if cp < N_CODEPOINTS:
+            code = syllable_ids.setdefault(py, SYLLABLE_BASE + len(syllable_ids))
+            syl_code[cp] = code
 
     clause = np.zeros(N_CODEPOINTS, dtype=bool)
     for c in CLAUSE_CHARS:
@@ -180,7 +189,7 @@ def base_tables() -> BaseTables:
     is_latin = np.zeros(N_CODEPOINTS, dtype=bool)
     for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ":
         is_latin[ord(c)] = True
-    return BaseTables(fold, pinyin, clause, is_han, is_latin, t2s)
+    return BaseTables(fold, pinyin, clause, is_han, is_latin, t2s, syl_code, syllable_ids)
 
 
 def fold_text(text: str) -> str:

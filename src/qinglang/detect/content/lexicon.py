@@ -129,24 +129,36 @@ def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | N
     import ahocorasick_rs
 
     t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    last = [t0]
+
+    def _tick(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(now - last[0], 4)
+        last[0] = now
+
     han_targets = set()
     items = list(_all_pack_terms(pack))
+    n_pack_items = len(items)  # initials and initial variants are made for the pack's own terms only
     if extra_terms:
         items.extend((t, c, ROLE_TERM, w, t, True, None, 0) for t, c, w in extra_terms)
-    for it in items:
+    for it in items[:n_pack_items]:  # split characters are recomposed into characters of the pack's terms
         if it[2] in (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER):
             han_targets.update(ch for ch in it[0] if "\u4e00" <= ch <= "\u9fff")
+    _tick("items")
     normalizer = Normalizer(pack.normalize, pack.stand_ins, han_targets)
     categories = CONTENT_CATEGORIES
     cat_index = {c: i for i, c in enumerate(categories)}
 
+    _tick("normalizer")
     texts = [it[0] for it in items]
     nb = normalizer.batch(texts)
     normed = nb.norm.split("\x00")[: len(texts)]
+    _tick("normalise terms")
     via = [VIA_TEXT] * len(items)
     # initials of longer Han terms (狗东西 -> gdx) and gazetteer names, matched as latin tokens
     if pack.pinyin.enabled and pack.normalize.pinyin:
-        cand = [i for i, (it, key) in enumerate(zip(items, normed))
+        cand = [i for i, (it, key) in enumerate(zip(items[:n_pack_items], normed))
                 if it[5] and it[2] in (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER) and len(key) >= 3 and _HAN.fullmatch(key)]
         sylls = syllables_batch([normed[i] for i in cand])
         extra_items, extra_keys = [], []
@@ -161,6 +173,7 @@ def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | N
         normed = normed + extra_keys
         via = via + [VIA_INITIALS] * len(extra_items)
 
+    _tick("initials")
     key_entries: dict[str, list[int]] = {}
     e_cat, e_role, e_weight, e_ref, e_ctx, e_py, e_via = [], [], [], [], [], [], []
     refs: list[str] = []
@@ -188,6 +201,7 @@ def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | N
         e_py.append(py)
         e_via.append(v)
 
+    _tick("entries")
     keys = list(key_entries)
     k_first, k_count, order = [], [], []
     for k in keys:
@@ -204,30 +218,37 @@ def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | N
     e_py_a = np.asarray(e_py, dtype=bool)[order_a]
     e_via_a = np.asarray(e_via, dtype=np.int8)[order_a]
 
+    _tick("entry arrays")
     # pinyin channel: keys of Han terms that are long enough; hits that read as a common word
     # (其实 for 骑士) are dropped at match time (matcher.py)
     cfg = pack.pinyin
     py_entries: dict[str, list[int]] = {}
     py_text: dict[str, str] = {}
     latin_only: set[str] = set()
+    py_syll: dict[str, list[str]] = {}
     if cfg.enabled and pack.normalize.pinyin:
-        cand, cand_ids = [], []
+        cand, cand_ids, cand_variants = [], [], []
+        pack_keys = set(normed[:n_pack_items])
         eligible = (e_py_a & np.isin(e_role_a, (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER)))
+        any_eligible = np.logical_or.reduceat(eligible, np.asarray(k_first, dtype=np.int64)) if keys else []
+        elig_list = eligible.tolist()
         for ki, k in enumerate(keys):
-            if len(k) < cfg.min_syllables or not _HAN.fullmatch(k):
+            if not any_eligible[ki] or len(k) < cfg.min_syllables or not _HAN.fullmatch(k):
                 continue
             f, c = k_first[ki], k_count[ki]
-            ids = [f + j for j in range(c) if eligible[f + j]]
+            ids = [f + j for j in range(c) if elig_list[f + j]] if c > 1 else [f]
             if ids:
                 cand.append(k)
                 cand_ids.append(ids)
-        for k, ids, sy in zip(cand, cand_ids, syllables_batch(cand)):
+                cand_variants.append(k in pack_keys)
+        for k, ids, sy, var in zip(cand, cand_ids, syllables_batch(cand), cand_variants):
             if not all(sy):
                 continue
             py = "".join(sy)
+            py_syll.setdefault(py, sy)
             py_entries.setdefault(py, []).extend(ids)
             py_text.setdefault(py, k)
-            if cfg.initial_variants and len(k) <= 4:
+            if var and cfg.initial_variants and len(k) <= 4:
                 # some characters written as their initial (死全家 -> s全家, 神经病 -> 神jb); an initial
                 # is a latin letter, so these keys only count where the post shows one
                 n = len(sy)
@@ -237,6 +258,7 @@ def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | N
                     py_text.setdefault(v, k)
                     latin_only.add(v)
     dropped = len(latin_only)
+    _tick("pinyin keys")
     py_text_direct = {p for p, k in py_text.items() if p not in latin_only}
     py_keys = list(py_entries)
     py_first, py_count, py_order = [], [], []
@@ -261,12 +283,25 @@ def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | N
     lex.common_words = common_words(cfg.common_min_freq) - set(keys) if cfg.drop_common else frozenset()  # type: ignore
     lex.e_via = e_via_a  # type: ignore[attr-defined]
     lex.py_entry_index = np.asarray(py_order, dtype=np.int64)  # type: ignore[attr-defined]
+    _tick("lexicon object")
     lex.ac = ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.Standard) if keys else None
     lex.py_ac = (ahocorasick_rs.AhoCorasick(py_keys, matchkind=ahocorasick_rs.MatchKind.Standard)
                  if py_keys else None)
+    _tick("automata")
+    # the same direct keys as syllable codes (one code point per syllable, charmap.syl_code):
+    # matched against the syllable codes of every post, they can only hit whole characters
+    ids_ = normalizer.tables.syllable_ids
+    direct = [i for i, k in enumerate(py_keys) if k in py_syll]
+    lex.py_delim_key = np.asarray(direct, dtype=np.int64)  # type: ignore[attr-defined]
+    lex.py_delim_ac = (ahocorasick_rs.AhoCorasick(["".join(chr(ids_[x]) for x in py_syll[py_keys[i]]) for i in direct],
+                                                  matchkind=ahocorasick_rs.MatchKind.Standard)
+                       if direct else None)  # type: ignore[attr-defined]
+    _tick("syllable automaton")
     for cname, cat in pack.categories.items():
         for p in cat.patterns:
             entry = (re.compile(p.regex), p, cat_index[cname])
             (lex.patterns_orig if p.on == "original" else lex.patterns_norm).append(entry)
+    _tick("patterns")
     lex.build_seconds = time.perf_counter() - t0
+    lex.timings = timings  # type: ignore[attr-defined]
     return lex

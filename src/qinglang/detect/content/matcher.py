@@ -107,39 +107,61 @@ class Matcher:
         return Hits(post, s, e, os_, oe, entries, channel, np.zeros(n, np.int64), np.full(n, -1, np.int32))
 
     def _pinyin_hits(self, nb: NormBatch) -> Hits:
+        """Two passes. Syllable codes (one code point per syllable): every post, whole characters, homophones of
+        terms; a hit that reads as an ordinary word (其实 for 骑士) or as the term itself (the
+        character channel has it) is dropped. Undelimited ("shabi"): only near latin letters, for
+        pinyin spellings, initials and mixtures (智zhang, s全家); such hits must include a latin letter.
+        ("Delimited" below means this syllable-code pass.)"""
         lex = self.lex
         if lex.py_ac is None:
             return Hits.empty()
-        py, src, starts = lex.normalizer.pinyin(nb)
-        m = lex.py_ac.find_matches_as_indexes(py, overlapping=True)
-        if not m:
+        parts = []
+        tables = lex.normalizer.tables
+        if lex.py_delim_ac is not None:
+            codes = tables.syl_code[nb.norm_cps]
+            m = lex.py_delim_ac.find_matches_as_indexes(codes.tobytes().decode("utf-32-le", "surrogatepass"),
+                                                        overlapping=True)
+            if m:
+                a = np.asarray(m, dtype=np.int64)
+                s, e = a[:, 1], a[:, 2]
+                keys = lex.py_delim_key[a[:, 0]]
+                keep = np.ones(len(a), dtype=bool)
+                norm, common, texts_ = nb.norm, lex.common_words, lex.py_key_text
+                for i, (si, ei, k) in enumerate(zip(s.tolist(), e.tolist(), keys.tolist())):
+                    seg = norm[si:ei]
+                    if seg == texts_[k] or seg in common:
+                        keep[i] = False
+                if keep.any():
+                    parts.append((keys[keep], s[keep], e[keep]))
+        lat = self._latin[nb.norm_cps]
+        if lat.any():
+            # characters within 4 of a latin letter keep their pinyin; other Han characters become '#'
+            cnt = np.concatenate([[0], np.cumsum(lat)])
+            L = len(lat)
+            idx = np.arange(L)
+            near = (cnt[np.minimum(idx + 5, L)] - cnt[np.maximum(idx - 4, 0)]) > 0
+            mod = np.where(tables.is_han[nb.norm_cps] & ~near, np.uint32(35), nb.norm_cps)
+            out, src = tables.pinyin.apply(mod)
+            starts = np.ones(len(src), dtype=bool)
+            if len(src) > 1:
+                starts[1:] = src[1:] != src[:-1]
+            m = lex.py_ac.find_matches_as_indexes(out.tobytes().decode("utf-32-le", "surrogatepass"), overlapping=True)
+            if m:
+                a = np.asarray(m, dtype=np.int64)
+                ps, pe = a[:, 1], a[:, 2]
+                ok = starts[ps] & ((pe >= len(starts)) | starts[np.minimum(pe, len(starts) - 1)])
+                a = a[ok]
+                s = src[a[:, 1]]
+                e = src[a[:, 2] - 1] + 1
+                has_latin = (cnt[e] - cnt[s]) > 0
+                if has_latin.any():
+                    parts.append((a[has_latin, 0], s[has_latin], e[has_latin]))
+        if not parts:
             return Hits.empty()
-        a = np.asarray(m, dtype=np.int64)
-        ps, pe = a[:, 1], a[:, 2]
-        # a hit must start where a character's pinyin starts and end where one ends
-        ok = starts[ps] & ((pe >= len(starts)) | starts[np.minimum(pe, len(starts) - 1)])
-        a = a[ok]
-        if not len(a):
-            return Hits.empty()
-        s = src[a[:, 1]]
-        e = src[a[:, 2] - 1] + 1
-        # keys with initials only count where the post shows latin letters; a pure-Han hit that
-        # reads as an ordinary word (其实 for 骑士) or as the term itself (the character channel
-        # has it) is dropped
-        latin_cum = np.concatenate([[0], np.cumsum(self._latin[nb.norm_cps])])
-        has_latin = (latin_cum[e] - latin_cum[s]) > 0
-        keep = has_latin | ~lex.py_latin_only[a[:, 0]]
-        norm = nb.norm
-        common = lex.common_words
-        texts_ = lex.py_key_text
-        for i in np.flatnonzero(keep).tolist():
-            seg = norm[s[i]:e[i]]
-            if seg == texts_[a[i, 0]] or (not has_latin[i] and seg in common):
-                keep[i] = False
-        a, s, e = a[keep], s[keep], e[keep]
-        if not len(a):
-            return Hits.empty()
-        rep, entries = self._expand(a[:, 0], lex.py_first, lex.py_count, lex.py_entry_index)
+        keys = np.concatenate([p[0] for p in parts])
+        s = np.concatenate([p[1] for p in parts])
+        e = np.concatenate([p[2] for p in parts])
+        rep, entries = self._expand(keys, lex.py_first, lex.py_count, lex.py_entry_index)
         s, e = s[rep], e[rep]
         post = nb.post_of(s)
         os_, oe = nb.orig_span(post, s, e)

@@ -88,6 +88,7 @@ class NormBatch:
     norm_offsets: np.ndarray  # int64[n+1]: start of each post in `norm`
     raw_cps: np.ndarray  # uint32 code points of the raw batch string
     _pinyin: tuple | None = field(default=None, repr=False)
+    _pinyin_cps: np.ndarray | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -211,7 +212,13 @@ class Normalizer:
             if len(src) > 1:
                 starts[1:] = src[1:] != src[:-1]
             nb._pinyin = (out.tobytes().decode("utf-32-le", "surrogatepass"), src, starts)
+            nb._pinyin_cps = out
         return nb._pinyin
+
+    def pinyin_cps(self, nb: NormBatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Like pinyin(), with the pinyin as a code-point array."""
+        _, src, starts = self.pinyin(nb)
+        return nb._pinyin_cps, src, starts
 
     def normalize(self, text: str) -> str:
         """The normalised form of one text (for terms, display and tests)."""
