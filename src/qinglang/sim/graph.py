@@ -164,6 +164,13 @@ def _organic_times(pop, ev: ViralEvents, growth, f, e, lo, hi, rng):
     return t, tag
 
 
+def _pack(f: np.ndarray, e: np.ndarray, t: np.ndarray, tag: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Edges as (followee << 32 | seconds since PLATFORM_START, follower int32, tag int32): sorting
+    the first column orders edges by followee, then time."""
+    key2 = (np.asarray(e, np.int64) << 32) | (np.asarray(t, np.int64) - PLATFORM_START)
+    return key2, np.asarray(f, np.int32), np.asarray(tag, np.int32)
+
+
 def build(
     cfg: SimConfig,
     pop: P.Population,
@@ -219,7 +226,7 @@ def build(
         f, e, lo, hi = f[ok], e[ok], lo[ok], hi[ok]
         t, tag = _organic_times(pop, ev, growth, f, e, lo, hi, rng)
         sp = is_special[e]
-        part = (f.astype(np.int32), e.astype(np.int32), (t - PLATFORM_START).astype(np.int32), tag)
+        part = _pack(f, e, t, tag)
         plain.append(tuple(x[~sp] for x in part))
         if sp.any():
             special.append(tuple(x[sp] for x in part))
@@ -249,17 +256,12 @@ def build(
             return allfans.size, None
         pick = rng.choice(fans.size, k, replace=False)
         t = lo[pick] + (rng.beta(1.0, 4.0, k) * (hi[pick] - lo[pick])).astype(np.int64)
-        return allfans.size, (
-            fans[pick].astype(np.int32),
-            np.full(k, dst, np.int32),
-            (t - PLATFORM_START).astype(np.int32),
-            np.full(k, tag, np.int32),
-        )
+        return allfans.size, _pack(fans[pick], np.full(k, dst), t, np.full(k, tag, np.int32))
 
     # Farm deliveries first (they win over any other edge of the same pair), then fan migration.
     ff, fe, ft, fsrc, fpid = farm_edges(pop, farms, sampler, rng)
     fpid = np.where(fsrc == SRC_PURCHASE, fpid, TAG_NONE).astype(np.int32)
-    special.insert(0, (ff.astype(np.int32), fe.astype(np.int32), (ft - PLATFORM_START).astype(np.int32), fpid))
+    special.insert(0, _pack(ff, fe, ft, fpid))
     inherited: list[tuple[np.ndarray, ...]] = []
     for j in range(cb.n):
         old, got = inherit(int(cb.banned[j]), int(cb.new[j]), float(cb.fan_share[j]), TAG_MIGRATION)
@@ -287,14 +289,14 @@ def build(
         f = cand[pick]
         e = np.full(k, m, np.int64)
         t, tag = _organic_times(pop, ev, growth, f, e, lo[pick], hi[pick], rng)
-        special.append((f.astype(np.int32), e.astype(np.int32), (t - PLATFORM_START).astype(np.int32), tag))
+        special.append(_pack(f, e, t, tag))
     if progress:
         progress("follows: dedupe and rank", 0, 1)
 
     # Deduplicate the special pool (the first occurrence of a pair wins).
     sp_cols = [np.concatenate(c) for c in zip(*special)]
     del special
-    key = sp_cols[0].astype(np.int64) * n + sp_cols[1]
+    key = sp_cols[1].astype(np.int64) * n + (sp_cols[0] >> 32)
     order = np.argsort(key, kind="stable")
     ks = key[order]
     keep = np.ones(ks.size, bool)
@@ -305,30 +307,34 @@ def build(
     del sp_cols, order
 
     # All edges, one column at a time (bounded peak memory), sorted by followee then time.
+    if progress:
+        progress("follows: sort", 0, 1)
     cols = [list(c) for c in zip(*plain)]
     del plain
-    e = np.concatenate(cols[1])
-    cols[1] = None
-    t = np.concatenate(cols[2])
-    cols[2] = None
-    key2 = (e.astype(np.int64) << 32) | t.astype(np.int64)
-    order = np.argsort(key2)
-    del key2
-    e = e[order]
-    t = t[order]
-    f = np.concatenate(cols[0])
+    key2 = np.concatenate(cols[0])
     cols[0] = None
+    order = np.argsort(key2)
+    key2.sort()  # in place: same order as key2[order]
+    # Both halves fit in int32 (followee < 2^31, seconds since PLATFORM_START < 2^31): read them as views.
+    halves = key2.view(np.int32)
+    lo_word, hi_word = (0, 1) if np.little_endian else (1, 0)
+    e = halves[hi_word::2].copy()
+    t = halves[lo_word::2].copy()
+    del key2, halves
+    f = np.concatenate(cols[1])
+    cols[1] = None
     f = f[order]
-    tag = np.concatenate(cols[3])
+    tag = np.concatenate(cols[2])
     del cols
     tag = tag[order]
     del order
+    if progress:
+        progress("follows: rank", 0, 1)
     followers_count = np.bincount(e, minlength=n).astype(np.int64)
     following_count = np.bincount(f, minlength=n).astype(np.int64)
     offsets = np.concatenate([[0], np.cumsum(followers_count)])
-    rank = np.arange(1, f.size + 1, dtype=np.int64)
-    rank -= np.repeat(offsets[:-1], followers_count)
-    rank = rank.astype(np.int32)
+    rank = np.arange(1, f.size + 1, dtype=np.int32)
+    rank -= np.repeat(offsets[:-1].astype(np.int32), followers_count)
 
     # Truth about purchases, migration, fan clubs and viral days.
     npur = farms.n_purchases

@@ -256,7 +256,9 @@ def head_names(rng: np.random.Generator, kinds: list[str]) -> list[str]:
                 if attempt > 5:
                     name += str(_p(rng, ENGLISH, 1)[0])
             elif kind == "media":
-                name = _p(rng, CITIES, 1)[0] + _p(rng, MEDIA_KINDS, 1)[0]
+                form = int(rng.integers(4))
+                city, mk = _p(rng, CITIES, 1)[0], _p(rng, MEDIA_KINDS, 1)[0]
+                name = [city + mk, city + "市" + mk, city + mk + "官方", "掌上" + city + mk][form]
             elif kind == "brand":
                 name = _p(rng, BRAND_WORDS, 1)[0] + _p(rng, BRAND_SUFFIX, 1)[0]
             else:
