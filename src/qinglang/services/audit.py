@@ -17,8 +17,11 @@ from qinglang.services.governance import Governance
 def verify(gov: Governance) -> ChainCheck:
     """Check every entry's hash and link, the head row, and the checkpoint kept outside the database."""
     store = gov.store
+    cp = None
     if store.checkpoint is not None:
         store.checkpoint.flush()  # this process's newest commits first
+        # read the checkpoint before the database snapshot: it never leads what was committed before it
+        cp = store.checkpoint.read()
     with store.read() as uow:
         check = verify_chain(uow.audit_log.entries())
         if not check.ok:
@@ -31,7 +34,6 @@ def verify(gov: Governance) -> ChainCheck:
             else:
                 check.problem = ChainProblem(head_seq, "the head row does not match the log: the log or its head was altered")
             return check
-        cp = store.checkpoint.read() if store.checkpoint is not None else None
         if cp is None:
             check.notes.append("no checkpoint file for this store yet; deletion of the newest entries cannot be ruled out")
             return check

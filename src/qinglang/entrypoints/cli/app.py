@@ -55,6 +55,7 @@ COMMAND_MODULES = [
     "outbox_cmd",
     "figures_cmd",
     "store_cmd",
+    "governance_eval_cmd",
     "users_cmd",
     "report_cmd",
 ]
