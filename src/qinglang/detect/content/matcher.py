@@ -65,6 +65,7 @@ class Matcher:
             self._alnum[c] = True
         self._latin = t.is_latin
         self.patterns = [p for _, p, _ in lexicon.patterns_norm] + [p for _, p, _ in lexicon.patterns_orig]
+        self._build_first_tables()
         self.pattern_cat = np.asarray([c for _, _, c in lexicon.patterns_norm] + [c for _, _, c in lexicon.patterns_orig],
                                       dtype=np.int16)
 
@@ -187,31 +188,171 @@ class Matcher:
         return hits.take(~bad) if bad.any() else hits
 
     def _pattern_hits(self, nb: NormBatch) -> Hits:
+        """Regular expressions, run only on posts that contain one of the characters a match can
+        start with (derived from each regex); a regex whose first character cannot be derived runs
+        over the whole batch."""
         parts = []
-        for pi, (rx, _p, _c) in enumerate(self.lex.patterns_norm):
-            spans = [(m.start(), m.end()) for m in rx.finditer(nb.norm)]
-            if spans:
-                a = np.asarray(spans, dtype=np.int64)
+        n_norm = len(self.lex.patterns_norm)
+        if n_norm:
+            parts.extend(self._run_patterns(nb, self.lex.patterns_norm, 0, nb.norm, nb.norm_cps, nb.norm_offsets,
+                                            normalized=True))
+        if self.lex.patterns_orig:
+            raw = "\x00".join(nb.texts) + "\x00"
+            parts.extend(self._run_patterns(nb, self.lex.patterns_orig, n_norm, raw, nb.raw_cps, nb.raw_offsets,
+                                            normalized=False))
+        return Hits.concat(parts)
+
+    def _run_patterns(self, nb: NormBatch, patterns, offset: int, string: str, cps: np.ndarray,
+                      offsets: np.ndarray, normalized: bool) -> list[Hits]:
+        table, full, need = self._pattern_tables[normalized]
+        post_bits = None
+        if table is not None and len(offsets) > 1:
+            post_bits = np.bitwise_or.reduceat(table[cps], offsets[:-1], axis=0)  # [posts, words]
+        out = []
+        for pi, (rx, _p, _c) in enumerate(patterns):
+            spans = []
+            if pi in full:
+                spans = [(m.start(), m.end()) for m in rx.finditer(string)]
+            elif post_bits is not None:
+                ok = np.ones(len(post_bits), dtype=bool)
+                for w, mask in need[pi]:
+                    ok &= (post_bits[:, w] & mask) == mask
+                for post in np.flatnonzero(ok).tolist():
+                    spans.extend((m.start(), m.end()) for m in rx.finditer(string, int(offsets[post]),
+                                                                           int(offsets[post + 1]) - 1))
+            if not spans:
+                continue
+            a = np.asarray(spans, dtype=np.int64)
+            n = len(a)
+            if normalized:
                 s, e = a[:, 0], a[:, 1]
                 post = nb.post_of(s)
                 os_, oe = nb.orig_span(post, s, e)
-                n = len(a)
-                parts.append(Hits(post, s, e, os_, oe, np.full(n, -1, np.int64), np.full(n, CHANNEL_PATTERN, np.int8),
-                                  np.zeros(n, np.int64), np.full(n, pi, np.int32)))
-        if self.lex.patterns_orig:
-            raw = "\x00".join(nb.texts) + "\x00"
-            off = len(self.lex.patterns_norm)
-            for pj, (rx, _p, _c) in enumerate(self.lex.patterns_orig):
-                spans = [(m.start(), m.end()) for m in rx.finditer(raw)]
-                if spans:
-                    a = np.asarray(spans, dtype=np.int64)
-                    post = np.searchsorted(nb.raw_offsets, a[:, 0], side="right") - 1
-                    os_, oe = a[:, 0] - nb.raw_offsets[post], a[:, 1] - nb.raw_offsets[post]
-                    # normalised positions: the first normalised char at or after the raw start
-                    ns = np.searchsorted(nb.src_start, a[:, 0])
-                    ne = np.maximum(np.searchsorted(nb.src_start, a[:, 1]), ns + 1)
-                    n = len(a)
-                    parts.append(Hits(post, ns, ne, os_, oe, np.full(n, -1, np.int64),
-                                      np.full(n, CHANNEL_PATTERN, np.int8), np.zeros(n, np.int64),
-                                      np.full(n, off + pj, np.int32)))
-        return Hits.concat(parts)
+            else:
+                post = np.searchsorted(nb.raw_offsets, a[:, 0], side="right") - 1
+                os_, oe = a[:, 0] - nb.raw_offsets[post], a[:, 1] - nb.raw_offsets[post]
+                s = np.searchsorted(nb.src_start, a[:, 0])
+                e = np.maximum(np.searchsorted(nb.src_start, a[:, 1]), s + 1)
+            out.append(Hits(post, s, e, os_, oe, np.full(n, -1, np.int64), np.full(n, CHANNEL_PATTERN, np.int8),
+                            np.zeros(n, np.int64), np.full(n, offset + pi, np.int32)))
+        return out
+
+    def _build_first_tables(self) -> None:
+        """Per code point, bits saying which required character sets of which regex it belongs to: a
+        post is searched with a regex only if it holds a character of each of the regex's (up to 3
+        smallest) required sets."""
+        self._pattern_tables = {}
+        for normalized, patterns in ((True, self.lex.patterns_norm), (False, self.lex.patterns_orig)):
+            full: set[int] = set()
+            need: dict[int, list[tuple[int, np.uint64]]] = {}
+            assign: list[tuple[int, set[int]]] = []
+            for pi, (rx, _p, _c) in enumerate(patterns):
+                sets = [x for x in required_sets(rx.pattern) if len(x) <= 200]
+                if not sets:
+                    full.add(pi)
+                    continue
+                # smallest sets first; among equals, those without ASCII letters/digits (rarer in posts)
+                sets.sort(key=lambda cs: (len(cs), any(c < 128 and chr(c).isalnum() for c in cs)))
+                for cs in sets[:3]:
+                    assign.append((pi, cs))
+            if not assign:
+                self._pattern_tables[normalized] = (None, full, need)
+                continue
+            words = (len(assign) + 63) // 64
+            table = np.zeros((len(self._alnum), words), dtype=np.uint64)
+            for k, (pi, cs) in enumerate(assign):
+                w, b = divmod(k, 64)
+                bit = np.uint64(1) << np.uint64(b)
+                idx = np.fromiter((c for c in cs if c < len(table)), dtype=np.int64)
+                table[idx, w] |= bit
+                lst = need.setdefault(pi, [])
+                merged = False
+                for j, (ww, m) in enumerate(lst):
+                    if ww == w:
+                        lst[j] = (w, m | bit)
+                        merged = True
+                if not merged:
+                    lst.append((w, bit))
+            self._pattern_tables[normalized] = (table, full, need)
+
+
+def _re_parser():
+    try:
+        from re import _constants as C
+        from re import _parser as P
+    except ImportError:  # Python < 3.11
+        import sre_constants as C  # type: ignore
+        import sre_parse as P  # type: ignore
+    return C, P
+
+
+def required_sets(pattern: str) -> list[set[int]]:
+    """Character sets every match of `pattern` must draw one character from (one per mandatory
+    top-level element); empty when nothing can be told."""
+    C, P = _re_parser()
+    try:
+        parsed = P.parse(pattern)
+    except Exception:
+        return []
+    out = []
+    for op, av in parsed:
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT):
+            lo, _hi, sub = av
+            if lo == 0:
+                continue
+            f = _first(list(sub), C)
+        else:
+            f = _first([(op, av)], C)
+        if f:
+            out.append(f)
+    return out
+
+
+def first_chars(pattern: str) -> set[int] | None:
+    """Code points a match of `pattern` can start with, or None when that cannot be told."""
+    C, P = _re_parser()
+    try:
+        parsed = P.parse(pattern)
+    except Exception:
+        return None
+    return _first(list(parsed), C)
+
+
+def _first(seq, C) -> set[int] | None:
+    for op, av in seq:
+        if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+            continue
+        if op is C.LITERAL:
+            return {av}
+        if op is C.IN:
+            out: set[int] = set()
+            for o, a in av:
+                if o is C.LITERAL:
+                    out.add(a)
+                elif o is C.RANGE:
+                    if a[1] - a[0] > 5000:
+                        return None
+                    out.update(range(a[0], a[1] + 1))
+                elif o is C.CATEGORY and a is C.CATEGORY_DIGIT:
+                    out.update(range(48, 58))
+                    out.update(range(0xFF10, 0xFF1A))
+                else:
+                    return None
+            return out
+        if op is C.SUBPATTERN:
+            return _first(list(av[-1]), C)
+        if op is C.BRANCH:
+            out = set()
+            for alt in av[1]:
+                f = _first(list(alt), C)
+                if f is None:
+                    return None
+                out |= f
+            return out
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT):
+            lo, _hi, sub = av
+            if lo == 0:
+                return None
+            return _first(list(sub), C)
+        return None
+    return None
