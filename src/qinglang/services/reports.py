@@ -256,6 +256,19 @@ def _audit_head(gov: Governance) -> dict[str, Any]:
     return {"seq": seq, "hash": h}
 
 
+MAX_WINDOW = timedelta(days=366 * 20)
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def check_window(since: datetime, until: datetime) -> None:
+    if until <= since:
+        raise QinglangError("--to must be after --from")
+    if until - since > MAX_WINDOW:
+        raise QinglangError("a report covers at most 20 years; narrow --from/--to")
+    if since - (until - since) < EARLIEST or until.year > 2200:
+        raise QinglangError("--from/--to must lie between 1970 and 2200 (the previous period included)")
+
+
 def _trend(cur: dict[str, int], prev: dict[str, int]) -> dict[str, dict[str, Any]]:
     out = {}
     for k, v in cur.items():
@@ -271,8 +284,7 @@ def regulator_report(gov: Governance, since: datetime, until: datetime, period: 
                      now: datetime | None = None) -> dict[str, Any]:
     """The report as data; `prior` / `prior_previous`: the lake's enforcements of this and the previous window."""
     since, until = _utc(since), _utc(until)
-    if until <= since:
-        raise QinglangError("--to must be after --from")
+    check_window(since, until)
     if period not in F.PERIODS:
         raise QinglangError(f"--period must be one of {', '.join(F.PERIODS)}, not {period!r}")
     zone = ZoneInfo(TZ)
@@ -308,6 +320,7 @@ def regulator_report(gov: Governance, since: datetime, until: datetime, period: 
 def regulator_report_for(app, since: datetime, until: datetime, period: str = "month", typical: int = 10) -> dict[str, Any]:
     """The report of a workspace: its store, and the lake's enforcements as pre-qinglang sanctions."""
     since, until = _utc(since), _utc(until)
+    check_window(since, until)
     prev_since = since - (until - since)
     gov = app.governance
     names: dict[str, str | None] = {}

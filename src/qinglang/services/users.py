@@ -325,13 +325,18 @@ def authenticate(store, token: str | None, now: datetime | None = None) -> Princ
     last = _touched.get(row["token_id"]) or row["last_used_at"]
     if last is None or t - last >= TOUCH_EVERY:
         _touched[row["token_id"]] = t
-        try:
-            with store.engine.begin() as conn:
-                SqlUsers(conn).touch(row["token_id"], t)
-        except Exception:  # noqa: BLE001 - a busy database must not refuse a valid token
-            pass
+        # off the caller's thread: a busy database must neither slow nor refuse a valid token
+        threading.Thread(target=_touch, args=(store, row["token_id"], t), daemon=True).start()
     return Principal(name=row["name"], role=row["role"], user_id=row["user_id"], token_id=row["token_id"],
                      expires_at=row["expires_at"])
+
+
+def _touch(store, token_id: int, t: datetime) -> None:
+    try:
+        with store.engine.begin() as conn:
+            SqlUsers(conn).touch(token_id, t)
+    except Exception:  # noqa: BLE001 - last_used_at is informational
+        pass
 
 
 def clear_cache() -> None:
