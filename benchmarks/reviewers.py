@@ -14,6 +14,9 @@
    queue with no governance would reach; the ratio shows what the audit trail and effects cost.
 2. Kill -9 (unless --no-kill): (a) the case intake of N findings runs in a child process that is
    SIGKILLed part-way, then re-run: no duplicates, every finding attached once, chain verifies;
+   (c) a real `qinglang scan` of a simulated platform is SIGKILLed while its detectors run and again
+   while it opens cases, then run to the end: its cases, findings attached and sanctions equal those
+   of a clean scan of the same snapshot, no duplicates, chain verifies;
    (b) reviewers in 5 child processes x R/5 threads; two processes are SIGKILLed part-way and two
    fresh ones started (leases of 6 s let them take over the dead reviewers' cases): every case
    decided exactly once, no half-applied decision, chain verifies.
@@ -369,6 +372,66 @@ def kill_reviewers(url: str, tmp: Path, n: int, reviewers: int) -> dict:
             and check["lost_decisions"] == 0 and check["half_applied"] == 0 and check["chain_ok"] and chain_after_kill}
 
 
+def kill_scan(backend: str, tmp: Path, accounts: int) -> dict:
+    """`qinglang scan` of a simulated platform, SIGKILLed twice (during detectors, during case intake), then
+    finished; its cases must equal those of a clean scan of the same snapshot."""
+    from qinglang.services.audit import verify
+    from qinglang.sim import SimConfig, simulate
+
+    cli = [sys.executable, "-m", "qinglang.entrypoints.cli.app"]
+    snap = tmp / "scan-snap"
+    simulate(SimConfig(out=snap, accounts=accounts, seed=3, fmt="parquet"))
+    url_ref, clean_ref = make_url(backend, tmp)
+    url, clean = make_url(backend, tmp)
+    try:
+        homes = {"ref": tmp / "scan-ref", "ws": tmp / "scan-ws"}
+        for h in homes.values():
+            subprocess.run(cli + ["ingest", str(snap), "--home", str(h)], check=True, capture_output=True)
+        t0 = time.perf_counter()
+        subprocess.run(cli + ["scan", "--home", str(homes["ref"]), "--db", url_ref], check=True, capture_output=True)
+        clean_scan_s = time.perf_counter() - t0
+        gov = governance(url, homes["ws"] / "audit" / "bench.json")
+        kills = []
+        for when in ("detectors", "intake"):
+            p = subprocess.Popen(cli + ["scan", "--home", str(homes["ws"]), "--db", url],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if when == "detectors":
+                time.sleep(min(3.0, clean_scan_s / 4))
+            else:
+                while p.poll() is None and count_rows(gov, "SELECT count(*) FROM cases") == 0:
+                    time.sleep(0.02)
+            cases_at_kill = count_rows(gov, "SELECT count(*) FROM cases")
+            if p.poll() is None:
+                os.kill(p.pid, signal.SIGKILL)
+                kills.append((when, cases_at_kill))
+            p.wait()
+        subprocess.run(cli + ["scan", "--home", str(homes["ws"]), "--db", url], check=True, capture_output=True)
+        ref = governance(url_ref, homes["ref"] / "audit" / "bench.json")
+
+        def snapshot(g):
+            with g.store.read() as uow:
+                q = lambda s: uow.conn.exec_driver_sql(s).all()  # noqa: E731
+                keys = {tuple(r) for r in q("SELECT account_id, kind, subject_id, related_id, category FROM case_findings")}
+                cases = Counter((r[0], r[1], r[2], bool(r[3])) for r in q(
+                    "SELECT account_id, category, status, automated FROM cases"))
+                sanctions = Counter(tuple(r) for r in q("SELECT account_id, action FROM sanctions"))
+            return keys, cases, sanctions
+
+        a, b = snapshot(gov), snapshot(ref)
+        dup = count_rows(gov, "SELECT count(*) FROM (SELECT account_id, category FROM cases WHERE status != 'resolved' "
+                              "GROUP BY account_id, category HAVING count(*) > 1) d")
+        ok = verify(gov).ok
+        res = {"accounts": accounts, "clean_scan_s": round(clean_scan_s, 1), "kills": kills,
+               "cases": sum(a[1].values()), "same_as_clean_scan": a == b, "duplicates": dup, "chain_ok": ok,
+               "pass": len(kills) == 2 and a == b and dup == 0 and ok}
+        gov.store.close()
+        ref.store.close()
+        return res
+    finally:
+        clean_ref()
+        clean()
+
+
 # --- main --------------------------------------------------------------------------------------
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -377,6 +440,7 @@ def main() -> None:
     ap.add_argument("--reviewers", type=int, default=50)
     ap.add_argument("--backends", default="postgresql,sqlite")
     ap.add_argument("--no-kill", action="store_true")
+    ap.add_argument("--scan-accounts", type=int, default=5000, help="size of the platform the kill-a-scan step simulates")
     ap.add_argument("--json", type=Path, help="also write the results here")
     a = ap.parse_args()
     n, r = (1000, 10) if a.small else (a.cases, a.reviewers)
@@ -407,8 +471,10 @@ def main() -> None:
                     kr = kill_reviewers(url, tmp, max(500, n // 5), r)
                 finally:
                     cleanup()
+                ks = kill_scan(backend, tmp, a.scan_accounts)
                 results[backend]["kill_intake"] = ki
                 results[backend]["kill_reviewers"] = kr
+                results[backend]["kill_scan"] = ks
                 kill_rows.append([backend, "intake", f"cases at kill {ki['cases_at_kill']:,}/{n:,}",
                                   f"rerun opened {ki['opened_on_rerun']:,}, then {ki['second_rerun_opened']}",
                                   f"duplicates {ki['duplicates']}", "yes" if ki["chain_ok"] else "NO",
@@ -417,6 +483,10 @@ def main() -> None:
                                   f"all {kr['resolved']:,} decided once (twice: {kr['decided_twice']}, lost: {kr['lost_decisions']})",
                                   f"half-applied {kr['half_applied']}", "yes" if kr["chain_ok"] else "NO",
                                   "PASS" if kr["pass"] else "FAIL"])
+                kill_rows.append([backend, "qinglang scan", "; ".join(f"during {w} ({c} cases)" for w, c in ks["kills"]),
+                                  f"{ks['cases']:,} cases, same as a clean scan: {'yes' if ks['same_as_clean_scan'] else 'NO'}",
+                                  f"duplicates {ks['duplicates']}", "yes" if ks["chain_ok"] else "NO",
+                                  "PASS" if ks["pass"] else "FAIL"])
     print(table(["store", "cases", "reviewers", "seed s", "decisions/s", "p50 ms", "p99 ms", "cycle p99 ms",
                  "double claims", "lost", "half-applied", "chain ok", "bare queue/s", "ratio vs bare", "peak RSS MB"],
                 rows, title="Concurrent reviewers: claim --next + decide (peer: bare SQL queue, same DB, same run)"))
