@@ -75,11 +75,13 @@ class App:
     def on_findings(self, detectors: list[str]) -> dict | None:
         """Turn fresh findings (and the snapshot's reports) into cases by the case policy; returns a summary."""
         from qinglang.services.complaints import import_reports
+        from qinglang.services.enforcement import expire_sanctions
         from qinglang.services.intake import apply_findings
 
         gov = self.governance
         summary = apply_findings(gov, self.findings.read(detectors))
         summary.update(import_reports(gov, gov.lake.reports()))
+        summary["sanctions_ended"] = expire_sanctions(gov)["ended"]  # the timed job also runs with every scan
         return summary
 
 
