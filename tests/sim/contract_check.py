@@ -226,6 +226,9 @@ def check_snapshot(d: Path) -> list[str]:
             JOIN accounts b ON b.account_id = f.followee_id
             WHERE CAST(f.followed_at AS TIMESTAMPTZ) < CAST(a.created_at AS TIMESTAMPTZ)
                OR CAST(f.followed_at AS TIMESTAMPTZ) < CAST(b.created_at AS TIMESTAMPTZ)""",
+        "follows (after the follower's last_active_at)": """
+            SELECT count(*) FROM follows f JOIN accounts a ON a.account_id = f.follower_id
+            WHERE CAST(f.followed_at AS TIMESTAMPTZ) > CAST(a.last_active_at AS TIMESTAMPTZ)""",
         "posts (before the author registered or after last_active_at)": """
             SELECT count(*) FROM posts p JOIN accounts a USING (account_id)
             WHERE CAST(p.created_at AS TIMESTAMPTZ) < CAST(a.created_at AS TIMESTAMPTZ)

@@ -128,7 +128,7 @@ def plan(cfg: SimConfig, pop: P.Population, rng: np.random.Generator) -> Farms:
         last_end = start0 + span
         la = last_end + rng.integers(0, 20 * DAY, mem.size)
         cap = SNAPSHOT - rng.integers(60, 3 * DAY, mem.size)
-        pop.last_active[mem] = np.where(la > cap, cap, la)
+        pop.last_active[mem] = np.maximum(np.where(la > cap, cap, la), last_end + 60)
 
         for j in range(nb):
             s = start0 + int(offsets[j])
