@@ -65,7 +65,7 @@ def screen(
 # --- policy -----------------------------------------------------------------
 @policy_app.command("validate")
 def policy_validate(file: Annotated[Path, typer.Argument(help="Policy pack (.yaml/.yml or .toml).")],
-                    json_out: JsonOpt = False) -> None:
+                    home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """Check a policy pack; exit 1 with every problem (file and line) when it is not valid."""
     from qinglang.services import screening
 
