@@ -58,6 +58,7 @@ COMMAND_MODULES = [
     "governance_eval_cmd",
     "users_cmd",
     "report_cmd",
+    "serve_cmd",
 ]
 
 
