@@ -456,6 +456,7 @@ def main() -> None:
             finally:
                 cleanup()
             results[backend] = {"qinglang": ours, "bare_queue": bare}
+            print(f"[{backend}] reviewers: {json.dumps(ours)}\n[{backend}] bare queue: {json.dumps(bare)}", flush=True)
             rows.append([backend, f"{n:,}", r, f"{ours['seed_s']:.1f}", f"{ours['per_s']:.0f}", f"{ours['p50_ms']:.1f}",
                          f"{ours['p99_ms']:.1f}", f"{ours['cycle_p99_ms']:.1f}", ours["double_claims"],
                          ours["lost_decisions"], ours["half_applied"], "yes" if ours["chain_ok"] else "NO",
@@ -475,6 +476,7 @@ def main() -> None:
                 results[backend]["kill_intake"] = ki
                 results[backend]["kill_reviewers"] = kr
                 results[backend]["kill_scan"] = ks
+                print(f"[{backend}] kill: {json.dumps({'intake': ki, 'reviewers': kr, 'scan': ks}, default=str)}", flush=True)
                 kill_rows.append([backend, "intake", f"cases at kill {ki['cases_at_kill']:,}/{n:,}",
                                   f"rerun opened {ki['opened_on_rerun']:,}, then {ki['second_rerun_opened']}",
                                   f"duplicates {ki['duplicates']}", "yes" if ki["chain_ok"] else "NO",
