@@ -443,8 +443,13 @@ class SqlAudit(_Repo):
         return (int(r[0]), r[1])
 
     def append(self, rows: list[dict[str, Any]], head: tuple[int, str]) -> None:
+        """Insert the entries and move the head; on PostgreSQL one statement, to keep the head lock short."""
+        upd = sa.update(T.audit_head).where(T.audit_head.c.id == 1).values(seq=head[0], hash=head[1])
+        if self.pg:
+            self.conn.execute(upd.add_cte(sa.insert(self.t).values(rows).cte("new_entries")))
+            return
         self.conn.execute(sa.insert(self.t), rows)
-        self.conn.execute(sa.update(T.audit_head).where(T.audit_head.c.id == 1).values(seq=head[0], hash=head[1]))
+        self.conn.execute(upd)
 
     def entries(self, start_seq: int = 1, end_seq: int | None = None, since: str | None = None,
                 until: str | None = None, batch: int = 5000) -> Iterator[dict[str, Any]]:
