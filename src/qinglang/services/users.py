@@ -316,10 +316,10 @@ def authenticate(store, token: str | None, now: datetime | None = None) -> Princ
             raise AuthError("unknown API token")
         if now is None:
             _cache.put(key, mono, row)
-    if row["revoked_at"] is not None:
-        raise AuthError("this API token was revoked")
     if row["disabled_at"] is not None:
         raise AuthError(f"user {row['name']} is disabled")
+    if row["revoked_at"] is not None:
+        raise AuthError("this API token was revoked")
     if row["expires_at"] is not None and row["expires_at"] <= t:
         raise AuthError("this API token has expired; ask an administrator for a new one (`qinglang users token NAME`)")
     last = _touched.get(row["token_id"]) or row["last_used_at"]
