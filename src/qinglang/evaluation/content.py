@@ -143,11 +143,11 @@ def _train_predict(sc, texts_tr, labels_tr, texts_te, category, dev_mask=None, s
                    emb_tr=None, emb_te=None):
     from qinglang.detect.content import classifier
 
-    rules_tr = sc.rule_matrix(texts_tr)
+    rules_tr, norm_tr = sc.rule_matrix(texts_tr, with_norm=True)
     model = classifier.train(texts_tr, labels_tr, rules_tr, sc.categories, dev_mask=dev_mask, seed=seed,
-                             embeddings=embeddings, embedding_matrix=emb_tr)
-    rules_te = sc.rule_matrix(texts_te)
-    return model.predict(texts_te, rules_te, embeddings=emb_te)[category], model
+                             embeddings=embeddings, embedding_matrix=emb_tr, norm_texts=norm_tr)
+    rules_te, norm_te = sc.rule_matrix(texts_te, with_norm=True)
+    return model.predict(texts_te, rules_te, embeddings=emb_te, norm_texts=norm_te)[category], model
 
 
 def eval_cold(root: Path, sc, seed: int, embeddings: str | None) -> list[dict]:
@@ -190,14 +190,17 @@ def _kfold(sc, texts, y, category, seed, folds=5, note="", set_name=""):
     return {"set": set_name, "category": category, **_prf(y, pred), "note": note}
 
 
-def eval_ced(root: Path, sc, seed: int) -> list[dict]:
+def eval_ced(root: Path, sc, seed: int, limit: int | None = None, folds: int = 5) -> list[dict]:
+    import random
     import sys
 
     csv.field_size_limit(sys.maxsize)
     rows = _read_csv(root / "content" / "ced" / "ced_compact.csv")
+    if limit is not None and limit < len(rows):
+        rows = random.Random(seed).sample(rows, limit)
     texts = [r["text"] for r in rows]
     y = [r["label"] == "1" for r in rows]
-    return [_kfold(sc, texts, y, "rumor", seed, note="post text only, 5-fold", set_name="ced")]
+    return [_kfold(sc, texts, y, "rumor", seed, folds=folds, note=f"post text only, {folds}-fold", set_name="ced")]
 
 
 def eval_swsr(root: Path, sc, seed: int) -> list[dict]:

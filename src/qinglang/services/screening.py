@@ -208,9 +208,9 @@ def train_content(app, file: Path, embeddings: str | None = None, progress=None)
 
     texts, cats, dev = load_labels(app, file)
     sc = screener(app, use_model=False)
-    rules = sc.rule_matrix(texts)
+    rules, norms = sc.rule_matrix(texts, with_norm=True)
     model = classifier.train(texts, cats, rules, sc.categories, dev_mask=np.asarray(dev) if dev else None,
-                             embeddings=embeddings, progress=progress)
+                             embeddings=embeddings, progress=progress, norm_texts=norms)
     model.meta["labels_file"] = str(file)
     model.meta["pack"] = sc.pack.summary()["name"] + " " + sc.pack.version
     model.save(store.model_dir(app.workspace.home))

@@ -33,6 +33,7 @@ from qinglang.errors import QinglangError
 MODEL_FILE = "model.pkl"
 META_FILE = "meta.json"
 MIN_POSITIVES = 20
+DEFAULT_VIEWS = ("norm",)  # n-grams of the evasion-normalised text
 
 
 def _nb_ratio(X: sp.csr_matrix, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
@@ -103,7 +104,7 @@ class CategoryModel:
 
 @dataclass
 class ContentModel:
-    hasher: CharNgramHasher
+    hashers: dict[str, CharNgramHasher]  # view ("raw" text, "norm"alised text) -> its n-gram hasher
     rule_categories: tuple[str, ...]
     rule_scale: float
     models: dict[str, CategoryModel]
@@ -114,19 +115,27 @@ class ContentModel:
     def categories(self) -> list[str]:
         return list(self.models)
 
-    def features(self, texts: Sequence[str], rule_scores: np.ndarray | None) -> sp.csr_matrix:
-        X = self.hasher.transform(texts)
+    def features(self, texts: Sequence[str], rule_scores: np.ndarray | None,
+                 norm_texts: Sequence[str] | None = None) -> sp.csr_matrix:
+        parts = []
+        for view, h in self.hashers.items():
+            if view == "norm":
+                if norm_texts is None:
+                    raise ValueError("this model needs the normalised texts")
+                parts.append(h.transform(norm_texts))
+            else:
+                parts.append(h.transform(texts))
         if rule_scores is None:
             rule_scores = np.zeros((len(texts), len(self.rule_categories)), dtype=np.float32)
-        R = sp.csr_matrix(rule_scores.astype(np.float32) * self.rule_scale)
-        return sp.hstack([X, R], format="csr")
+        parts.append(sp.csr_matrix(rule_scores.astype(np.float32) * self.rule_scale))
+        return sp.hstack(parts, format="csr")
 
     def predict(self, texts: Sequence[str], rule_scores: np.ndarray | None = None,
-                embeddings: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                embeddings: np.ndarray | None = None, norm_texts: Sequence[str] | None = None) -> dict[str, np.ndarray]:
         """Calibrated probability (0.5 = decision point) of each category for each text."""
         if not len(texts):
             return {c: np.zeros(0) for c in self.models}
-        X = self.features(texts, rule_scores)
+        X = self.features(texts, rule_scores, norm_texts)
         if self.embeddings and embeddings is None:
             embeddings = embed(texts)
         out = {}
@@ -196,7 +205,8 @@ def _best_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, dict]:
 def train(texts: Sequence[str], labels: Sequence[str], rule_scores: np.ndarray, rule_categories: Sequence[str],
           dev_mask: np.ndarray | None = None, seed: int = 13, C_nb: float = 10.0, C_lr: float = 10.0,
           embeddings: str | None = None, rule_scale: float = 1.0, progress=None,
-          embedding_matrix: np.ndarray | None = None) -> ContentModel:
+          embedding_matrix: np.ndarray | None = None, norm_texts: Sequence[str] | None = None,
+          views: tuple[str, ...] = DEFAULT_VIEWS) -> ContentModel:
     """Fit one model per category with enough positives ("none" marks clean texts).
 
     `dev_mask` marks held-out rows used only to tune thresholds; without it 10% are held out
@@ -219,10 +229,15 @@ def train(texts: Sequence[str], labels: Sequence[str], rule_scores: np.ndarray, 
         raise QinglangError(f"no category has {MIN_POSITIVES} or more labelled examples (and as many others); "
                             f"label more posts")
     t0 = time.perf_counter()
-    hasher = CharNgramHasher((1, 4))
-    hasher.fit([t for t, m in zip(texts, train_mask) if m])
-    model = ContentModel(hasher, tuple(rule_categories), rule_scale, {}, embeddings)
-    X = model.features(texts, rule_scores)
+    if "norm" in views and norm_texts is None:
+        raise ValueError("give norm_texts (the normalised texts) for the 'norm' view")
+    norm_texts = list(norm_texts) if norm_texts is not None else None
+    hashers = {}
+    for view in views:
+        src = norm_texts if view == "norm" else texts
+        hashers[view] = CharNgramHasher((1, 4)).fit([t for t, m in zip(src, train_mask) if m])
+    model = ContentModel(hashers, tuple(rule_categories), rule_scale, {}, embeddings)
+    X = model.features(texts, rule_scores, norm_texts)
     E = (embedding_matrix if embedding_matrix is not None else embed(texts)) if embeddings else None
     Xtr, Xdv = X[train_mask], X[dev_mask]
     for ci, c in enumerate(cats):
@@ -239,7 +254,8 @@ def train(texts: Sequence[str], labels: Sequence[str], rule_scores: np.ndarray, 
         model.models[c] = m
         if dev_mask.any() and ydv.sum() > 0:
             p = model.predict([t for t, d in zip(texts, dev_mask) if d], rule_scores[dev_mask],
-                              E[dev_mask] if E is not None else None)[c]
+                              E[dev_mask] if E is not None else None,
+                              [t for t, d in zip(norm_texts, dev_mask) if d] if norm_texts is not None else None)[c]
             # undo the (identity) recalibration at 0.5 and tune
             t, stats = _best_threshold(p, ydv)
             m.threshold = t
@@ -258,7 +274,7 @@ def train(texts: Sequence[str], labels: Sequence[str], rule_scores: np.ndarray, 
                        for c in cats},
         "skipped_categories": {c: int((labels == c).sum()) for c in rule_categories if c not in cats and
                                (labels == c).any()},
-        "features": "char 1-4 gram hashed TF-IDF (2^21) + policy rule scores",
+        "features": f"char 1-4 gram hashed TF-IDF (2^21) of {' + '.join(views)} text + policy rule scores",
         "embeddings": embeddings,
         "seconds": round(time.perf_counter() - t0, 1),
     }

@@ -71,8 +71,12 @@ class CharNgramHasher:
         df = np.bincount(counts.indices, minlength=self.n_features)
         n = counts.shape[0]
         idf = np.log((1 + n) / (1 + df)) + 1.0
-        idf[df < self.min_df] = 0.0
-        self.idf = idf.astype(np.float32)
+        keep = df >= self.min_df
+        # columns of n-grams seen in fewer than min_df texts are dropped, the rest renumbered
+        # densely, so models see only the vocabulary that occurred (a few 100k columns, not 2^21)
+        self.col_map = np.where(keep, np.cumsum(keep) - 1, -1).astype(np.int32)
+        self.n_columns = int(keep.sum())
+        self.idf = idf[keep].astype(np.float32)
         return self
 
     def transform(self, texts) -> sp.csr_matrix:
@@ -81,6 +85,9 @@ class CharNgramHasher:
         if self.idf is None:
             raise RuntimeError("fit() first")
         rows, cols, n = self._entries(texts)
+        cols = self.col_map[cols]
+        kept = cols >= 0
+        rows, cols = rows[kept], cols[kept]
         data = self.idf[cols]
         counts = np.bincount(rows, minlength=n)
         indptr = np.zeros(n + 1, dtype=np.int64)
@@ -89,7 +96,7 @@ class CharNgramHasher:
         norms = np.sqrt(sq)
         norms[norms == 0] = 1.0
         data = (data / norms[rows].astype(np.float32)).astype(np.float32)
-        return sp.csr_matrix((data, cols, indptr), shape=(n, self.n_features))
+        return sp.csr_matrix((data, cols, indptr), shape=(n, self.n_columns))
 
     def fit_transform(self, texts) -> sp.csr_matrix:
         return self.fit(texts).transform(texts)

@@ -85,15 +85,18 @@ class Screener:
         hits = self.matcher.match(nb)
         return nb, hits, self.scorer.score(nb, hits)
 
-    def rule_matrix(self, texts: Sequence[str]) -> np.ndarray:
-        """float32[n, categories]: rule scores (classifier features)."""
+    def rule_matrix(self, texts: Sequence[str], with_norm: bool = False):
+        """float32[n, categories]: rule scores (classifier features); with_norm: also the normalised texts."""
         out = np.zeros((len(texts), len(self.categories)), dtype=np.float32)
+        norms: list[str] = []
         for a in range(0, len(texts), BATCH):
-            _, _, rules = self.rules(texts[a:a + BATCH])
+            nb, _, rules = self.rules(texts[a:a + BATCH])
+            if with_norm:
+                norms.extend(nb.norm.split("\x00")[: len(nb)])
             for i, pr in rules.items():
                 for c, s in pr.scores.items():
                     out[a + i, self.cat_index[c]] = s
-        return out
+        return (out, norms) if with_norm else out
 
     def screen(self, texts: Sequence[str], tier: str | Sequence[str] | None = None,
                image_hashes: Sequence[Iterable[str] | None] | None = None) -> list[ScreenResult]:
@@ -131,7 +134,7 @@ class Screener:
                 for c, s in pr.scores.items():
                     if c in idx:
                         rm[i, idx[c]] = s
-            model_probs = self.model.predict(texts, rm)
+            model_probs = self.model.predict(texts, rm, norm_texts=nb.norm.split("\x00")[:n])
         rumor_matches = self.rumors.match_batch(nb) if self.rumors is not None and len(self.rumors) else {}
         rumor_factor = self._rumor_factors(hits) if rumor_matches else {}
         image_matches = self.banks.match_posts(image_hashes) if self.banks is not None and image_hashes is not None \
