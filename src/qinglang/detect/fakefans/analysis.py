@@ -68,15 +68,16 @@ def _window_followers(fol: Follows, key: np.ndarray, ptr: np.ndarray, target: in
     return fol.src[i:j].astype(np.int64)
 
 
-def find_bursts(acc: Accounts, fol: Follows, key: np.ndarray, ptr: np.ndarray, basis: str) -> list[Burst]:
+def find_bursts(acc: Accounts, fol: Follows, key: np.ndarray, ptr: np.ndarray, basis: str,
+                llr: float = 16.0) -> list[Burst]:
     out: list[Burst] = []
     if basis == "time":
-        w = S.time_bursts(fol.dst, key, ptr)
+        w = S.time_bursts(fol.dst, key, ptr, llr=llr)
         for seg, lo, hi in zip(w.seg.tolist(), w.start.tolist(), w.end.tolist()):
             out.append(Burst(seg, "time", lo, hi, _window_followers(fol, key, ptr, seg, lo, hi), "spike"))
     elif basis == "rank":
         created_sorted = acc.created[fol.src]
-        w = S.rank_bursts(created_sorted, ptr)
+        w = S.rank_bursts(created_sorted, ptr, llr=llr)
         for seg, a, b in zip(w.seg.tolist(), w.start.tolist(), w.end.tolist()):
             base = int(ptr[seg])
             lo, hi = int(key[base + a]), int(key[base + b - 1]) + 1
@@ -112,18 +113,6 @@ def batch_purchases(acc: Accounts, fol: Follows, key: np.ndarray, ptr: np.ndarra
     return out
 
 
-def creation_clustered(created: np.ndarray, batch: np.ndarray, window: int = 2 * S.DAY,
-                       min_share: float = 0.3) -> bool:
-    """Whether a set of followers was registered together (in detected batches, or within a few days)."""
-    if created.size == 0:
-        return False
-    if (batch >= 0).mean() >= min_share:
-        return True
-    c = np.sort(created)
-    j = np.searchsorted(c, c + window, "left")
-    return bool((j - np.arange(c.size)).max() >= min_share * c.size)
-
-
 def merge_bursts(bursts: list[Burst]) -> list[Burst]:
     """One burst per target and overlapping window."""
     bursts = sorted(bursts, key=lambda b: (b.target, b.lo))
@@ -147,23 +136,55 @@ def group_stats(g: L.Group, acc: Accounts, fol: Follows, key: np.ndarray, ptr: n
     is_mem[mem] = True
     n_edges = n_inside = 0
     f = 0.0
+    purity = []
     for t in g.targets.tolist():
         a, b = int(ptr[t]), int(ptr[t + 1])
         sel = is_mem[fol.src[a:b]]
         ks = key[a:b][sel]
         n_edges += int(sel.sum())
         lo, hi = g.windows.get(t, (0, 0))
-        n_inside += int(((ks >= lo) & (ks < hi)).sum())
+        inside = int(((ks >= lo) & (ks < hi)).sum())
+        n_inside += inside
+        if t in g.windows:
+            everyone = int(np.searchsorted(key[a:b], hi, "left") - np.searchsorted(key[a:b], lo, "left"))
+            purity.append(inside / max(1, everyone))
         f += weights[t] * sel.sum()
     g.size = int(mem.size)
     g.fill = n_edges / max(1, mem.size * g.targets.size)
     g.sync = n_inside / max(1, n_edges)
-    g.creation = float((reg_batch[mem] >= 0).mean()) if mem.size else 0.0
+    g.purity = float(np.median(purity)) if purity else 0.0
     c = acc.created[mem]
+    in_cw = np.zeros(mem.size, bool)
+    for lo, hi in g.creation_windows:
+        in_cw |= (c >= lo) & (c <= hi)
+    g.creation = float((in_cw | (reg_batch[mem] >= 0)).mean()) if mem.size else 0.0
     g.creation_span_days = float((np.percentile(c, 75) - np.percentile(c, 25)) / S.DAY) if mem.size else 0.0
+    g.standing = float(np.log1p(acc.followers[mem]).mean()) if mem.size else 0.0
     g.density = f / max(1, mem.size + g.targets.size)
     g.background_density = background
     g.score = L.group_score(g)
+
+
+def key_windows(fx: L.FollowIndex, g: L.Group) -> dict[int, tuple[int, int]]:
+    """A group's windows in key units (time, or follow ranks), from its members' follows inside the tkey windows."""
+    out = {}
+    for t, (lo, hi) in g.twindows.items():
+        r = fx.key_range(t, lo, hi, g.members)
+        if r is not None:
+            out[int(t)] = r
+    return out
+
+
+def group_hits(g: L.Group, acc: Accounts, fol: Follows, key: np.ndarray, ptr: np.ndarray) -> np.ndarray:
+    """Per member: how many of the group's windows (follow and creation windows) it is inside."""
+    cnt = np.zeros(g.members.size)
+    for t, (lo, hi) in g.windows.items():
+        w = _window_followers(fol, key, ptr, t, lo, hi)
+        cnt += np.isin(g.members, w)
+    c = acc.created[g.members]
+    for lo, hi in g.creation_windows:
+        cnt += (c >= lo) & (c <= hi)
+    return cnt
 
 
 def fraudar_blocks(acc: Accounts, fol: Follows, key: np.ndarray, ptr: np.ndarray, reg_batch: np.ndarray,
@@ -198,7 +219,8 @@ def fraudar_blocks(acc: Accounts, fol: Follows, key: np.ndarray, ptr: np.ndarray
             inside += int(j[best] - best)
             windows[int(t)] = (int(ks[best]), int(ks[best] + width))
         sync = inside / max(1, total)
-        info = {"rows": int(rows.size), "cols": int(b.cols.size), "density": round(b.score, 4), "synchrony": round(sync, 3)}
+        info = {"rows": int(rows.size), "cols": int(b.cols.size), "density": round(b.score, 4), "synchrony": round(sync, 3),
+                "members": rows}
         if sync >= min_sync and windows:
             grp = L.Group(members=np.sort(rows), targets=np.array(sorted(windows), np.int64), windows=windows,
                           method="fraudar")
@@ -206,6 +228,39 @@ def fraudar_blocks(acc: Accounts, fol: Follows, key: np.ndarray, ptr: np.ndarray
         else:
             dropped.append(info)
     return kept, dropped
+
+
+def score_burst(b: Burst, acc: Accounts, ptr: np.ndarray, reg_batch: np.ndarray, scores: np.ndarray,
+                member_group: np.ndarray, groups: list[L.Group]) -> None:
+    """How sure we are that a burst is a purchase: how fake its followers look (and how many were registered in
+    batches), or, when a lockstep group delivered at least 5 of its followers, that group's score if higher."""
+    p = scores[b.followers]
+    p = np.where(np.isnan(p), 0.0, p)
+    fake_share = float((p >= 0.5).mean()) if p.size else 0.0
+    gids = member_group[b.followers]
+    gids = gids[gids >= 0]
+    delivered = 0
+    if gids.size:
+        vals, cnts = np.unique(gids, return_counts=True)
+        b.group = int(vals[np.argmax(cnts)])
+        delivered = int(cnts.max())
+    c = acc.created[b.followers]
+    in_batch = float((reg_batch[b.followers] >= 0).mean()) if b.followers.size else 0.0
+    iqr = float((np.percentile(c, 75) - np.percentile(c, 25)) / S.DAY) if c.size else 0.0
+    total = max(1, int(ptr[b.target + 1] - ptr[b.target]))
+    signals = {"fake_share": 9.0 * fake_share, "creation_in_batches": 1.5 * in_batch, "bias": -3.0}
+    b.score = float(1.0 / (1.0 + np.exp(-sum(signals.values()))))
+    by_group = groups[b.group].score if b.group >= 0 and delivered >= 5 else 0.0
+    b.score = max(b.score, by_group)
+    b.evidence = {
+        "fake_share": round(fake_share, 4), "fake_followers": int((p >= 0.5).sum()),
+        "creation_in_batches": round(in_batch, 4), "creation_iqr_days": round(iqr, 2),
+        "share_of_all_followers": round(b.followers.size / total, 4), "source": b.source,
+        "delivered_by_lockstep_group": delivered,
+        "signals": {k: round(v, 3) for k, v in signals.items()},
+    }
+    if by_group:
+        b.evidence["lockstep_group_score"] = round(by_group, 4)
 
 
 def analyse(engine, workspace=None, model=None, fraudar_k: int = 3, progress=None,
@@ -222,7 +277,7 @@ def analyse(engine, workspace=None, model=None, fraudar_k: int = 3, progress=Non
 
 
 def analyse_arrays(acc: Accounts, fol: Follows, workspace=None, model=None, fraudar_k: int = 3,
-                   report=lambda step, i: None) -> Analysis:
+                   report=lambda step, i: None, seed_llr: float = 8.0) -> Analysis:
     from qinglang.detect.fakefans import model as M
 
     n = acc.n
@@ -236,19 +291,24 @@ def analyse_arrays(acc: Accounts, fol: Follows, workspace=None, model=None, frau
     bursts = merge_bursts(spikes + purchases)
 
     report("lockstep groups", 4)
-    # a farm's delivery brings accounts registered together; an organic rush (a viral day) does not
-    events: list[L.Event] = [L.Event("burst", b.target, b.lo, b.hi, b.followers) for b in bursts
-                             if creation_clustered(acc.created[b.followers], reg_batch[b.followers])]
+    fx = L.follow_index(n, fol.src, fol.dst, key, ptr, basis, acc.created)
+    events: list[L.Event] = [L.Event("burst", b.target, b.lo, b.hi, b.followers) for b in bursts]
+    if seed_llr < 16.0:  # weaker windows only as candidate events: a seed still needs a significant pair
+        events += [L.Event("weak_burst", b.target, b.lo, b.hi, b.followers)
+                   for b in find_bursts(acc, fol, key, ptr, basis, llr=seed_llr)]
     for bi in range(reg_windows.n):
         mem = np.flatnonzero(reg_batch == bi).astype(np.int64)
         events.append(L.Event("registration", -1, int(reg_windows.start[bi]), int(reg_windows.end[bi]), mem))
-    labels = L.link_events(events, n)
-    groups = L.groups_from_events(events, labels)
+    reg_spans = list(zip(reg_windows.start.tolist(), reg_windows.end.tolist()))
+    groups = L.discover(events, fx, reg_spans, n) if basis != "none" else []
+    for g in groups:
+        g.windows = key_windows(fx, g)
     indeg = np.bincount(fol.dst, minlength=n)
     weights = 1.0 / np.log(indeg + 5.0)
     background = float(weights[fol.dst].sum() / max(1, n + n)) if fol.n else 0.0
     fr_groups, unsync = fraudar_blocks(acc, fol, key, ptr, reg_batch, basis, fraudar_k, weights, background)
     groups = L.merge_overlapping(groups + fr_groups)
+    groups = [g for g in groups if g.targets.size]
     for g in groups:
         group_stats(g, acc, fol, key, ptr, reg_batch, weights, background)
     groups.sort(key=lambda g: (-g.score, -g.size))
@@ -260,24 +320,14 @@ def analyse_arrays(acc: Accounts, fol: Follows, workspace=None, model=None, frau
         member_score[g.members[better]] = g.score
 
     report("features", 5)
-    feats: dict[str, np.ndarray] = {}
-    feats.update(F.profile_features(acc))
-    feats.update(F.activity_features(acc))
-    feats.update(F.follow_features(acc, fol))
+    feats = F.account_features(acc, fol)
     feats["group_score"] = member_score
     sync_targets = np.zeros(n)
     for g in groups:
         if g.score < 0.5:
             continue
-        is_mem = np.zeros(n, bool)
-        is_mem[g.members] = True
-        cnt = np.zeros(n)
-        for t, (lo, hi) in g.windows.items():
-            w = _window_followers(fol, key, ptr, t, lo, hi)
-            w = np.unique(w[is_mem[w]])
-            cnt[w] += 1
-        cnt[g.members] += (reg_batch[g.members] >= 0)
-        sync_targets = np.maximum(sync_targets, cnt)
+        cnt = group_hits(g, acc, fol, key, ptr)
+        sync_targets[g.members] = np.maximum(sync_targets[g.members], cnt)
     feats["sync_targets"] = sync_targets
     feats["reg_batch"] = (reg_batch >= 0).astype(np.float64)
     in_burst = np.zeros(n)
@@ -286,13 +336,11 @@ def analyse_arrays(acc: Accounts, fol: Follows, workspace=None, model=None, frau
     feats["burst_follows"] = in_burst
 
     report("scoring", 6)
-    head_idx = np.flatnonzero(acc.is_head)
     is_head_edge = acc.is_head[fol.dst]
     cand_mask = np.zeros(n, bool)
     cand_mask[fol.src[is_head_edge]] = True
     cand_mask[member_group >= 0] = True
     candidates = np.flatnonzero(cand_mask)
-    del head_idx
     mdl = model if model is not None else (M.load(workspace) if workspace is not None else M.UnsupervisedModel())
     scores = np.full(n, np.nan)
     X = F.matrix(feats, candidates)
@@ -301,30 +349,13 @@ def analyse_arrays(acc: Accounts, fol: Follows, workspace=None, model=None, frau
         scores[candidates] = mdl.predict(X)
         contrib = mdl.contributions(X)
 
-    # burst scores: how fake the burst's followers look, and whether a farm delivered it
+    # a lockstep group's deliveries are purchase windows too (a slow drip into a star's follower list does not
+    # show in its follower curve); they join the bursts of the same account when the windows overlap
+    delivered = [Burst(int(t), basis, lo, hi, _window_followers(fol, key, ptr, int(t), lo, hi), "lockstep")
+                 for g in groups if g.score >= 0.5 for t, (lo, hi) in g.windows.items()]
+    bursts = merge_bursts(bursts + delivered)
     for b in bursts:
-        p = scores[b.followers]
-        p = np.where(np.isnan(p), 0.0, p)
-        fake_share = float((p >= 0.5).mean()) if p.size else 0.0
-        gids = member_group[b.followers]
-        gids = gids[gids >= 0]
-        if gids.size:
-            vals, cnts = np.unique(gids, return_counts=True)
-            b.group = int(vals[np.argmax(cnts)])
-        c = acc.created[b.followers]
-        in_batch = float((reg_batch[b.followers] >= 0).mean()) if b.followers.size else 0.0
-        iqr = float((np.percentile(c, 75) - np.percentile(c, 25)) / S.DAY) if c.size else 0.0
-        a, e = int(ptr[b.target]), int(ptr[b.target + 1])
-        total = max(1, e - a)
-        k = b.followers.size
-        share_of_all = k / total
-        z = -3.0 + 9.0 * fake_share + 1.5 * in_batch
-        b.score = float(1.0 / (1.0 + np.exp(-z)))
-        b.evidence = {
-            "fake_share": round(fake_share, 4), "creation_in_batches": round(in_batch, 4),
-            "creation_iqr_days": round(iqr, 2), "share_of_all_followers": round(share_of_all, 4),
-            "source": b.source, "signals": {"fake_share": round(9.0 * fake_share, 3), "creation_in_batches": round(1.5 * in_batch, 3), "bias": -3.0},
-        }
+        score_burst(b, acc, ptr, reg_batch, scores, member_group, groups)
     report("done", 7)
     return Analysis(acc=acc, fol=fol, key=key, ptr=ptr, basis=basis, reg_batch=reg_batch, reg_windows=reg_windows,
                     bursts=bursts, groups=groups, member_group=member_group, unsynchronised_blocks=unsync,

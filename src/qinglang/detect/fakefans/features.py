@@ -114,6 +114,15 @@ def follow_features(acc, fol) -> dict[str, np.ndarray]:
     return {"head_followee_share": share, "young_follow_share": young_share}
 
 
+def account_features(acc, fol) -> dict[str, np.ndarray]:
+    """Every feature that needs no lockstep search (profile, activity, follow graph); the lockstep ones are 0."""
+    feats = {name: np.zeros(acc.n) for name in ("group_score", "sync_targets", "reg_batch", "burst_follows")}
+    feats.update(profile_features(acc))
+    feats.update(activity_features(acc))
+    feats.update(follow_features(acc, fol))
+    return feats
+
+
 def matrix(feats: dict[str, np.ndarray], rows: np.ndarray | None = None) -> np.ndarray:
     cols = [feats[name] if rows is None else feats[name][rows] for name in FEATURES]
     return np.column_stack(cols).astype(np.float64)

@@ -2,13 +2,19 @@
 
 Unsupervised default: a logistic score with fixed, documented weights. Profile rules in
 the spirit of Cresci et al. 2015 (default avatar, empty or template bio, generated
-names, no engagement) can never reach the 0.5 decision point on their own — a dormant
-genuine follower looks exactly like that — while graph evidence (membership of a
-synchronised lockstep farm, registration inside a batch, follows inside bursts) can.
+names, no engagement) and graph evidence (following far more accounts than follow
+back) can never reach the 0.5 decision point on their own — a dormant genuine follower
+looks exactly like that — while membership of a synchronised lockstep farm can: a
+member starts from its group's log-odds (logit of the group score) instead of the prior
+BIAS, and everything else adds to that.
 
-Trained model: `qinglang train fakefans --labels FILE` fits LightGBM on the same
-feature matrix and saves it under <home>/models/fakefans/ (model.txt + meta.json,
-written atomically); scans use it when present.
+Trained model: `qinglang train fakefans --labels FILE` fits LightGBM on the same feature
+matrix: the number of boosting rounds is chosen by early stopping in a 3-fold
+cross-validation on the training rows only, then five boosters with different seeds
+are fitted and their log-odds averaged (steadier on small label sets). They are saved
+under <home>/models/fakefans/ (model files + meta.json, the meta file written last and
+atomically, so a crash never leaves a half-written model in use); scans use them when
+present.
 """
 
 from __future__ import annotations
@@ -25,7 +31,6 @@ from qinglang.errors import QinglangError
 
 #: weights of the unsupervised score (log-odds contributions); see docs/fakefans.md
 WEIGHTS = {
-    "group_score": 6.5,
     "sync_targets": 0.35,
     "reg_batch": 1.2,
     "burst_follows": 0.25,
@@ -34,12 +39,16 @@ WEIGHTS = {
     "bio_empty": 0.3,
     "bio_shared": 0.9,
     "name_generated": 0.8,
+    "following_ratio": 0.5,
     "log_engagement": -0.6,
     "log_followers": -0.35,
     "verified": -2.0,
 }
-CAPS = {"sync_targets": 4.0, "burst_follows": 4.0}
+#: values are capped at CAPS and counted only above FLOORS
+CAPS = {"sync_targets": 4.0, "burst_follows": 4.0, "following_ratio": 4.0}
+FLOORS = {"following_ratio": 1.0}  # following up to e (2.7) times as many accounts as follow back is ordinary
 BIAS = -5.0
+BAG = 5
 
 
 class UnsupervisedModel:
@@ -52,7 +61,13 @@ class UnsupervisedModel:
             x = X[:, j]
             if name in CAPS:
                 x = np.minimum(x, CAPS[name])
+            if name in FLOORS:
+                x = np.maximum(x - FLOORS[name], 0.0)
             C[:, j] = w * x
+        # a lockstep group member starts from its group's score instead of the prior: logit(group score)
+        j = FEATURES.index("group_score")
+        g = np.clip(X[:, j], 1e-6, 1 - 1e-6)
+        C[:, j] = np.where(X[:, j] > 0, np.log(g / (1 - g)) - BIAS, 0.0)
         return C
 
     def predict(self, X: np.ndarray) -> np.ndarray:
@@ -60,66 +75,101 @@ class UnsupervisedModel:
         return 1.0 / (1.0 + np.exp(-z))
 
     def describe(self) -> dict:
-        return {"model": self.name, "bias": BIAS, "weights": WEIGHTS}
+        return {"model": self.name, "bias": BIAS, "weights": {"group_score": "logit(group score) - bias", **WEIGHTS},
+                "caps": CAPS, "floors": FLOORS}
 
 
 class TrainedModel:
+    """An average (in log-odds) of LightGBM boosters."""
+
     name = "trained"
 
-    def __init__(self, booster, meta: dict):
-        self.booster = booster
-        self.meta = meta
+    def __init__(self, boosters: list, meta: dict | None = None):
+        self.boosters = list(boosters)
+        self.meta = meta or {}
+
+    def raw(self, X: np.ndarray) -> np.ndarray:
+        return np.mean([b.predict(X, raw_score=True) for b in self.boosters], axis=0)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        return np.clip(self.booster.predict(X), 0.0, 1.0)
+        return 1.0 / (1.0 + np.exp(-self.raw(X)))
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
-        return self.booster.predict(X, pred_contrib=True)[:, :-1]
+        return np.mean([b.predict(X, pred_contrib=True)[:, :-1] for b in self.boosters], axis=0)
 
     def describe(self) -> dict:
-        return {"model": self.name, **{k: v for k, v in self.meta.items() if k != "features"}}
+        return {"model": self.name, **{k: v for k, v in self.meta.items() if k not in ("features", "files")}}
 
 
 def model_dir(workspace) -> Path:
     return workspace.models_dir / "fakefans"
 
 
-def fit(X: np.ndarray, y: np.ndarray, seed: int = 7, params: dict | None = None):
+PARAMS = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 10,
+          "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
+          "deterministic": True, "num_threads": 2, "verbose": -1}
+
+
+def choose_rounds(X: np.ndarray, y: np.ndarray, seed: int, params: dict, most: int = 1000) -> int:
+    """Boosting rounds by early stopping in a 3-fold CV on these (training) rows only."""
     import lightgbm as lgb
 
-    p = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 20,
-         "feature_fraction": 0.9, "bagging_fraction": 0.9, "bagging_freq": 1, "seed": seed,
-         "deterministic": True, "num_threads": 2, "verbose": -1}
-    if params:
-        p.update(params)
-    rounds = int(p.pop("num_rounds", 300))
-    ds = lgb.Dataset(X, label=y.astype(np.float64), feature_name=FEATURES if X.shape[1] == len(FEATURES) else "auto",
-                     free_raw_data=True)
-    return lgb.train(p, ds, num_boost_round=rounds)
+    if np.bincount(y.astype(np.int64), minlength=2).min() < 6:
+        return 200
+    cv = lgb.cv(dict(params, seed=seed), lgb.Dataset(X, y.astype(np.float64)), num_boost_round=most, nfold=3,
+                stratified=True, seed=seed, callbacks=[lgb.early_stopping(50, verbose=False)])
+    return max(20, len(next(iter(cv.values()))))
 
 
-def save(workspace, booster, meta: dict) -> Path:
+def fit(X: np.ndarray, y: np.ndarray, seed: int = 7, params: dict | None = None, bag: int = BAG) -> TrainedModel:
+    import lightgbm as lgb
+
+    p = dict(PARAMS, **(params or {}))
+    rounds = int(p.pop("num_rounds", 0)) or choose_rounds(X, y, seed, p)
+    names = FEATURES if X.shape[1] == len(FEATURES) else "auto"
+    boosters = [lgb.train(dict(p, seed=seed + i), lgb.Dataset(X, label=y.astype(np.float64), feature_name=names),
+                          num_boost_round=rounds) for i in range(bag)]
+    return TrainedModel(boosters, {"rounds": rounds, "bag": bag})
+
+
+def save(workspace, model: TrainedModel, meta: dict) -> Path:
     d = model_dir(workspace)
     d.mkdir(parents=True, exist_ok=True)
     tag = uuid.uuid4().hex[:8]
-    tmp_model = d / f".model-{tag}.tmp"
+    files = []
+    for i, b in enumerate(model.boosters):
+        name = f"model-{tag}-{i}.txt"
+        tmp = d / f".{name}.tmp"
+        b.save_model(str(tmp))
+        os.replace(tmp, d / name)
+        files.append(name)
     tmp_meta = d / f".meta-{tag}.tmp"
-    booster.save_model(str(tmp_model))
-    tmp_meta.write_text(json.dumps({**meta, "features": FEATURES}, ensure_ascii=False, indent=2))
-    os.replace(tmp_model, d / "model.txt")
-    os.replace(tmp_meta, d / "meta.json")
+    tmp_meta.write_text(json.dumps({**model.meta, **meta, "features": FEATURES, "files": files}, ensure_ascii=False,
+                                   indent=2))
+    os.replace(tmp_meta, d / "meta.json")  # the commit point
+    for old in d.glob("model*.txt"):
+        if old.name not in files:
+            old.unlink(missing_ok=True)
     return d
 
 
 def load(workspace):
     """The trained model if one was saved, else the unsupervised default."""
     d = model_dir(workspace)
-    if not (d / "model.txt").exists() or not (d / "meta.json").exists():
+    meta_path = d / "meta.json"
+    if not meta_path.exists():
         return UnsupervisedModel()
     import lightgbm as lgb
 
-    meta = json.loads((d / "meta.json").read_text())
+    try:
+        meta = json.loads(meta_path.read_text())
+    except (OSError, ValueError) as e:
+        raise QinglangError(f"{meta_path}: unreadable ({e}); run `qinglang train fakefans --labels FILE` again") from None
     if meta.get("features") != FEATURES:
         raise QinglangError(f"{d}: the saved fake-fan model was trained on other features; "
                             f"run `qinglang train fakefans --labels FILE` again")
-    return TrainedModel(lgb.Booster(model_file=str(d / "model.txt")), meta)
+    files = meta.get("files") or ["model.txt"]
+    missing = [f for f in files if not (d / f).exists()]
+    if missing:
+        raise QinglangError(f"{d}: model files {missing} are missing; run `qinglang train fakefans --labels FILE` again")
+    return TrainedModel([lgb.Booster(model_file=str(d / f)) for f in files], meta)

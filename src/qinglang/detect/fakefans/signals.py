@@ -134,8 +134,9 @@ class Windows:
 
 
 def registration_batches(created: np.ndarray, llr: float = 16.0, min_size: int = 8) -> tuple[np.ndarray, Windows]:
-    """Batch id per account (-1 if none) and the batch windows, from registration times."""
+    """Batch id per account (-1 if none) and the batch windows, from registration times (negative: unknown)."""
     order = np.argsort(created, kind="stable")
+    order = order[created[order] >= 0]
     keys = created[order].astype(np.int64)
     ptr = np.array([0, keys.size], np.int64)
     scales = np.array(REG_SCALES, np.int64)
@@ -161,6 +162,19 @@ def time_bursts(dst_sorted: np.ndarray, keys: np.ndarray, ptr: np.ndarray, llr: 
     ends, llrs = _scan_sorted(keys, ptr, scales, base, llr, min_n, 1.5, 0.0)
     seg, st, en = _merge_windows(keys, ptr, ends, llrs)
     return Windows(seg, st, en)
+
+
+@nb.njit(cache=True)
+def running_max(values, ptr):
+    """Per segment [ptr[s], ptr[s+1]): the running maximum of values (in rank order: a follow's pseudo-time)."""
+    out = np.empty(values.shape[0], np.int64)
+    for s in range(ptr.shape[0] - 1):
+        run = -(1 << 62)
+        for i in range(ptr[s], ptr[s + 1]):
+            if values[i] > run:
+                run = values[i]
+            out[i] = run
+    return out
 
 
 @nb.njit(cache=True)
