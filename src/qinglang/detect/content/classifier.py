@@ -1,7 +1,8 @@
-"""Per-category text classifiers: hashed character n-gram TF-IDF plus the policy
-pack's rule scores as features, one-vs-rest per category, each an average of a
-logistic regression on NB-weighted features (NB-LR, Wang & Manning 2012) and a
-plain logistic regression. Lexicon and pattern hits are features here, not verdicts.
+"""Per-category text classifiers: hashed character 1-4-gram TF-IDF of the
+evasion-normalised text plus the policy pack's rule scores as features, one-vs-rest
+per category, logistic regression on NB-weighted features (NB-LR, Wang & Manning
+2012; chosen on COLD dev over plain LR, raw-text n-grams and their averages).
+Lexicon and pattern hits are features here, not verdicts.
 
 The decision threshold of each category is tuned on held-out labels (a `dev`
 split when the labels have a `split` column, else 10% held out) and folded into
@@ -94,7 +95,7 @@ class CategoryModel:
     nb_r: np.ndarray
     nb_coef: np.ndarray
     nb_intercept: float
-    lr_coef: np.ndarray
+    lr_coef: np.ndarray | None
     lr_intercept: float
     threshold: float
     emb_coef: np.ndarray | None = None
@@ -140,9 +141,9 @@ class ContentModel:
             embeddings = embed(texts)
         out = {}
         for c, m in self.models.items():
-            z_nb = X @ (m.nb_coef * m.nb_r) + m.nb_intercept
-            z_lr = X @ m.lr_coef + m.lr_intercept
-            probs = [1 / (1 + np.exp(-z_nb)), 1 / (1 + np.exp(-z_lr))]
+            probs = [1 / (1 + np.exp(-(X @ (m.nb_coef * m.nb_r) + m.nb_intercept)))]
+            if m.lr_coef is not None:
+                probs.append(1 / (1 + np.exp(-(X @ m.lr_coef + m.lr_intercept))))
             if m.emb_coef is not None and embeddings is not None:
                 probs.append(1 / (1 + np.exp(-(embeddings @ m.emb_coef + m.emb_intercept))))
             p = np.mean(probs, axis=0)
@@ -203,10 +204,10 @@ def _best_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, dict]:
 
 
 def train(texts: Sequence[str], labels: Sequence[str], rule_scores: np.ndarray, rule_categories: Sequence[str],
-          dev_mask: np.ndarray | None = None, seed: int = 13, C_nb: float = 10.0, C_lr: float = 10.0,
+          dev_mask: np.ndarray | None = None, seed: int = 13, C_nb: float = 30.0, C_lr: float = 10.0,
           embeddings: str | None = None, rule_scale: float = 1.0, progress=None,
           embedding_matrix: np.ndarray | None = None, norm_texts: Sequence[str] | None = None,
-          views: tuple[str, ...] = DEFAULT_VIEWS) -> ContentModel:
+          views: tuple[str, ...] = DEFAULT_VIEWS, plain_lr: bool = False) -> ContentModel:
     """Fit one model per category with enough positives ("none" marks clean texts).
 
     `dev_mask` marks held-out rows used only to tune thresholds; without it 10% are held out
@@ -247,7 +248,7 @@ def train(texts: Sequence[str], labels: Sequence[str], rule_scores: np.ndarray, 
         ytr, ydv = y[train_mask], y[dev_mask]
         r = _nb_ratio(Xtr, ytr)
         nb_coef, nb_b = _fit_lr(Xtr.multiply(r).tocsr(), ytr, C_nb, seed)
-        lr_coef, lr_b = _fit_lr(Xtr, ytr, C_lr, seed)
+        lr_coef, lr_b = _fit_lr(Xtr, ytr, C_lr, seed) if plain_lr else (None, 0.0)
         m = CategoryModel(c, r, nb_coef, nb_b, lr_coef, lr_b, 0.5)
         if E is not None:
             m.emb_coef, m.emb_intercept = _fit_lr(E[train_mask], ytr, 1.0, seed)
@@ -264,7 +265,8 @@ def train(texts: Sequence[str], labels: Sequence[str], rule_scores: np.ndarray, 
             r = _nb_ratio(X, y)
             m.nb_r = r
             m.nb_coef, m.nb_intercept = _fit_lr(X.multiply(r).tocsr(), y, C_nb, seed)
-            m.lr_coef, m.lr_intercept = _fit_lr(X, y, C_lr, seed)
+            if plain_lr:
+                m.lr_coef, m.lr_intercept = _fit_lr(X, y, C_lr, seed)
             if E is not None:
                 m.emb_coef, m.emb_intercept = _fit_lr(E, y, 1.0, seed)
     model.meta = {

@@ -248,12 +248,14 @@ def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | N
             py_syll.setdefault(py, sy)
             py_entries.setdefault(py, []).extend(ids)
             py_text.setdefault(py, k)
-            if var and cfg.initial_variants and len(k) <= 4:
+            if var and cfg.initial_variants and 3 <= len(k) <= 4:
                 # some characters written as their initial (死全家 -> s全家, 神经病 -> 神jb); an initial
                 # is a latin letter, so these keys only count where the post shows one
                 n = len(sy)
                 for mask in range(1, (1 << n) - 1):
                     v = "".join(sy[j][0] if mask >> j & 1 else sy[j] for j in range(n))
+                    if len(v) < 3:
+                        continue
                     py_entries.setdefault(v, []).extend(ids)
                     py_text.setdefault(v, k)
                     latin_only.add(v)
@@ -280,7 +282,8 @@ def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | N
     )
     lex.py_latin_only = np.asarray([k in latin_only and k not in py_text_direct for k in py_keys], dtype=bool) \
         if py_keys else np.zeros(0, dtype=bool)  # type: ignore[attr-defined]
-    lex.common_words = common_words(cfg.common_min_freq) - set(keys) if cfg.drop_common else frozenset()  # type: ignore
+    lex.common_words = common_words(cfg.common_min_freq) if cfg.drop_common else frozenset()  # type: ignore
+    lex.key_set = frozenset(keys)  # type: ignore[attr-defined]
     lex.e_via = e_via_a  # type: ignore[attr-defined]
     lex.py_entry_index = np.asarray(py_order, dtype=np.int64)  # type: ignore[attr-defined]
     _tick("lexicon object")

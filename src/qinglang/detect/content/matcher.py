@@ -127,11 +127,13 @@ class Matcher:
                 s, e = a[:, 1], a[:, 2]
                 keys = lex.py_delim_key[a[:, 0]]
                 keep = np.ones(len(a), dtype=bool)
-                norm, common, texts_ = nb.norm, lex.common_words, lex.py_key_text
-                for i, (si, ei, k) in enumerate(zip(s.tolist(), e.tolist(), keys.tolist())):
+                norm, common, key_set = nb.norm, lex.common_words, lex.key_set
+                for i, (si, ei) in enumerate(zip(s.tolist(), e.tolist())):
                     seg = norm[si:ei]
-                    if seg == texts_[k] or seg in common:
-                        keep[i] = False
+                    if seg in key_set or seg in common:
+                        keep[i] = False  # an ordinary word, or a term the character channel reports
+                    elif ei - si == 2 and (norm[si - 1:si + 1] in common or norm[si + 1:si + 3] in common):
+                        keep[i] = False  # two characters straddling words (是|什么 is not 湿身)
                 if keep.any():
                     parts.append((keys[keep], s[keep], e[keep]))
         lat = self._latin[nb.norm_cps]
