@@ -63,8 +63,11 @@ class BatchedStoreRecorder:
                 return n
             try:
                 def work(uow, rows=rows):
-                    for r in rows:
-                        uow.registrations.add(**r)
+                    import sqlalchemy as sa
+
+                    from qinglang.store.sql import tables as T
+
+                    uow.conn.execute(sa.insert(T.registration_checks), rows)  # one executemany per batch
 
                 self.store.run(work, actor="registration-check")
                 n += len(rows)
