@@ -72,6 +72,13 @@ class Screener:
         self.rumors = (RumorBase.load(rumors_folder, self.normalizer, rumor_threshold)
                        if rumors_folder is not None else None)
         self.banks = banks
+        self._thresholds = {t: {c: pack.thresholds_for(c, t) for c in self.categories} for t in TIERS}
+        # the compiled lexicon holds 100k+ long-lived objects: keep them out of the cyclic garbage
+        # collector's full passes, which otherwise dominate the cost of building results
+        import gc
+
+        gc.collect()
+        gc.freeze()
         # context entries that lower rumour matches (debunk/news quoting a rumour)
         self._rumor_ctx = {}
         ri = self.cat_index["rumor"]
@@ -139,9 +146,18 @@ class Screener:
         rumor_factor = self._rumor_factors(hits) if rumor_matches else {}
         image_matches = self.banks.match_posts(image_hashes) if self.banks is not None and image_hashes is not None \
             else {}
+        norms = nb.norm.split("\x00")
+        # posts with nothing to report take the fast path
+        interesting = set(rules) | set(rumor_matches) | set(image_matches)
+        model_items = [(c, np.asarray(p, dtype=np.float64)) for c, p in model_probs.items()]
+        for _, p in model_items:
+            interesting.update(np.flatnonzero(p >= MIN_REPORTED).tolist())
+        thresholds = self._thresholds
         results = []
-        pack = self.pack
         for i in range(n):
+            if i not in interesting:
+                results.append(ScreenResult(base + i, "pass", {}, [], norms[i], tiers[i], {}))
+                continue
             pr = rules.get(i)
             scores: dict[str, float] = {}
             signals: dict[str, dict] = {}
@@ -151,9 +167,9 @@ class Screener:
                     signals.setdefault(c, {})["rules"] = {"score": round(s, 4), "hits": pr.signals.get(c, [])}
                     if c in pr.contexts:
                         signals[c]["contexts"] = pr.contexts[c]
-            for c, p in model_probs.items():
+            for c, p in model_items:
                 v = float(p[i])
-                if pr is not None and c in pr.scores or v >= MIN_REPORTED:
+                if (pr is not None and c in pr.scores) or v >= MIN_REPORTED:
                     signals.setdefault(c, {})["model"] = round(v, 4)
                 scores[c] = v  # the model (which saw the rule score as a feature) decides
             m = rumor_matches.get(i)
@@ -171,17 +187,18 @@ class Screener:
             tier = tiers[i]
             decision = "pass"
             cats = {}
+            th = thresholds[tier]
             for c in self.categories:
                 s = scores.get(c)
                 if s is None or s < MIN_REPORTED:
                     continue
                 cats[c] = round(float(s), 4)
-                r, b = pack.thresholds_for(c, tier)
-                d = _decide(s, r, b)
+                r, b = th[c]
+                d = "block" if s >= b else "review" if s >= r else "pass"
                 if _ORDER[d] > _ORDER[decision]:
                     decision = d
             spans = pr.spans if pr is not None else []
-            results.append(ScreenResult(base + i, decision, cats, spans, nb.normalized(i), tier,
+            results.append(ScreenResult(base + i, decision, cats, spans, norms[i], tier,
                                         {c: v for c, v in signals.items() if c in cats}))
         return results
 
