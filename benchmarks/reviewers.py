@@ -2,8 +2,9 @@
 
     python benchmarks/reviewers.py [--small] [--cases N] [--reviewers R] [--backends sqlite,postgresql] [--no-kill]
 
-1. Throughput: N cases are opened through intake (content findings, policy, audit), then R reviewer
-   threads claim (`claim --next`, leased, SKIP LOCKED on PostgreSQL / BEGIN IMMEDIATE on SQLite)
+1. Throughput: N cases are opened through intake (content findings, policy, audit), then R reviewers
+   (by default 10 processes of R/10 threads, like API workers; --processes 1 for threads in one process)
+   claim (`claim --next`, leased, SKIP LOCKED on PostgreSQL / BEGIN IMMEDIATE on SQLite)
    and decide every case (a mix of warnings, limits, suspensions, guidance and dismissals, each
    with its sanction, notice, outbox event and audit entries). Checked: zero double claims (no
    case claimed by two reviewers, from the reviewers' own records and from the audit log), zero
@@ -160,6 +161,39 @@ def check_store(gov, n: int, claims: list | None = None, decisions: list | None 
             "chain_entries": chain.entries}
 
 
+def run_processes(url: str, tmp: Path, n: int, reviewers: int, processes: int) -> dict:
+    """The reviewers as `processes` child processes of reviewers/processes threads each (like API workers)."""
+    gov = governance(url, tmp / "audit" / "cp.json")
+    seed_s = seed(gov, n)
+    per = max(1, reviewers // processes)
+    code = REVIEWER_CHILD.format(bench=str(Path(__file__).resolve().parent))
+    logpath = tmp / f"throughput-{processes}.jsonl"
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, "-c", code, url, str(tmp / "audit" / "cp.json"), f"w{i}", str(per),
+                               str(logpath), "30"], cwd=REPO) for i in range(processes)]
+    peak = 0.0
+    for p in procs:
+        _, status, usage = os.wait4(p.pid, 0)
+        peak = max(peak, usage.ru_maxrss / 1024)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit("a reviewer process failed")
+    wall = time.perf_counter() - t0
+    records = [json.loads(x) for x in logpath.read_text().splitlines() if x.strip()]
+    claims = [(r[1], r[2]) for r in records if r[0] == "claim"]
+    decisions = [(r[1], r[2]) for r in records if r[0] == "decide"]
+    check = check_store(gov, n, claims, decisions)
+    with gov.store.read() as uow:
+        audit_claims = Counter(r[0] for r in uow.conn.exec_driver_sql(
+            "SELECT entity_id FROM audit_log WHERE action = 'case.claimed'"))
+    check["double_claims"] += sum(1 for v in audit_claims.values() if v > 1)
+    gov.store.close()
+    dec = [r[3] for r in records if r[0] == "decide"]
+    cyc = [r[4] for r in records if r[0] == "decide"]
+    return {"seed_s": seed_s, "wall_s": wall, "decisions": len(decisions), "per_s": len(decisions) / wall,
+            "p50_ms": 1000 * statistics.median(dec), "p99_ms": 1000 * pct(dec, 99),
+            "cycle_p99_ms": 1000 * pct(cyc, 99), "child_peak_rss_mb": peak, **check}
+
+
 def run_threads(url: str, tmp: Path, n: int, reviewers: int) -> dict:
     gov = governance(url, tmp / "audit" / "cp.json", pool=reviewers)
     seed_s = seed(gov, n)
@@ -268,7 +302,7 @@ import sys, json, threading, os
 sys.path.insert(0, {bench!r})
 from reviewers import governance, reviewer_loop
 url, cp, tag, threads, logpath = sys.argv[1], __import__('pathlib').Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5]
-gov = governance(url, cp, lease_minutes=0.1, pool=threads)
+gov = governance(url, cp, lease_minutes=float(sys.argv[6]), pool=threads)
 fd = os.open(logpath, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
 lock = threading.Lock()
 def log(rec):
@@ -332,7 +366,7 @@ def kill_reviewers(url: str, tmp: Path, n: int, reviewers: int) -> dict:
     logpath = tmp / "reviewers.jsonl"
 
     def start(tag):
-        return subprocess.Popen([sys.executable, "-c", code, url, str(cp), tag, str(per), str(logpath)], cwd=REPO)
+        return subprocess.Popen([sys.executable, "-c", code, url, str(cp), tag, str(per), str(logpath), "0.1"], cwd=REPO)
 
     procs = {f"p{i}": start(f"p{i}") for i in range(5)}
     while count_rows(gov, "SELECT count(*) FROM cases WHERE status = 'resolved'") < n // 4:
@@ -439,6 +473,8 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=10_000)
     ap.add_argument("--reviewers", type=int, default=50)
     ap.add_argument("--backends", default="postgresql,sqlite")
+    ap.add_argument("--processes", type=int, default=10,
+                    help="run the reviewers as this many processes of reviewers/processes threads (1: one process)")
     ap.add_argument("--no-kill", action="store_true")
     ap.add_argument("--scan-accounts", type=int, default=5000, help="size of the platform the kill-a-scan step simulates")
     ap.add_argument("--json", type=Path, help="also write the results here")
@@ -451,7 +487,7 @@ def main() -> None:
             tmp = Path(d)
             url, cleanup = make_url(backend, tmp)
             try:
-                ours = run_threads(url, tmp, n, r)
+                ours = run_processes(url, tmp, n, r, a.processes) if a.processes > 1 else run_threads(url, tmp, n, r)
                 bare = run_bare_queue(url, n, r)
             finally:
                 cleanup()
@@ -460,7 +496,8 @@ def main() -> None:
             rows.append([backend, f"{n:,}", r, f"{ours['seed_s']:.1f}", f"{ours['per_s']:.0f}", f"{ours['p50_ms']:.1f}",
                          f"{ours['p99_ms']:.1f}", f"{ours['cycle_p99_ms']:.1f}", ours["double_claims"],
                          ours["lost_decisions"], ours["half_applied"], "yes" if ours["chain_ok"] else "NO",
-                         f"{bare['per_s']:.0f}", f"{ours['per_s'] / bare['per_s']:.2f}", f"{rss_mb():.0f}"])
+                         f"{bare['per_s']:.0f}", f"{ours['per_s'] / bare['per_s']:.2f}",
+                         f"{max(rss_mb(), ours.get('child_peak_rss_mb', 0)):.0f}"])
             if not a.no_kill:
                 url, cleanup = make_url(backend, tmp)
                 try:
@@ -489,7 +526,7 @@ def main() -> None:
                                   f"{ks['cases']:,} cases, same as a clean scan: {'yes' if ks['same_as_clean_scan'] else 'NO'}",
                                   f"duplicates {ks['duplicates']}", "yes" if ks["chain_ok"] else "NO",
                                   "PASS" if ks["pass"] else "FAIL"])
-    print(table(["store", "cases", "reviewers", "seed s", "decisions/s", "p50 ms", "p99 ms", "cycle p99 ms",
+    print(table(["store", "cases", f"reviewers ({a.processes if a.processes > 1 else 1} proc.)", "seed s", "decisions/s", "p50 ms", "p99 ms", "cycle p99 ms",
                  "double claims", "lost", "half-applied", "chain ok", "bare queue/s", "ratio vs bare", "peak RSS MB"],
                 rows, title="Concurrent reviewers: claim --next + decide (peer: bare SQL queue, same DB, same run)"))
     if kill_rows:

@@ -121,3 +121,18 @@ def test_a_checkpoint_never_runs_ahead_and_says_so_when_missing(logged):
     logged.store.checkpoint.path.unlink()
     c = verify(logged)
     assert c.ok and any("no checkpoint" in n for n in c.notes)
+
+
+def test_the_chain_head_can_be_published_to_the_outbox_every_n_entries(store_url, tmp_path):
+    store = open_store(store_url, checkpoint_path=tmp_path / "cp.json", outbox_checkpoint_every=3)
+    try:
+        for i in range(7):
+            store.run(lambda uow, i=i: uow.audit("x.y", "case", i, None, {"i": i}), actor="a")
+        store.run(lambda uow: [uow.audit("x.y", "case", 99, None, None) for _ in range(4)], actor="a")  # 8..11
+        with store.read() as uow:
+            events = [json.loads(r["payload"]) for r in uow.outbox.pending(uow.now, 100)]
+            hashes = {e["seq"]: e["hash"] for e in uow.audit_log.entries()}
+        assert [e["seq"] for e in events] == [3, 6, 11]
+        assert all(e["type"] == "audit.checkpoint" and e["hash"] == hashes[e["seq"]] for e in events)
+    finally:
+        store.close()

@@ -2,9 +2,16 @@
 
 Every entry records one state change: sequence number, time, actor, action,
 the entity changed, its state before and after (canonical JSON text), the
-reason and whether automation made it. Its hash is SHA-256 over all of these
-and the previous entry's hash, so changing, deleting or reordering any entry
-breaks the chain from that point on. The newest (seq, hash) is also kept
+reason and whether automation made it. Its hash covers all of these and the
+previous entry's hash:
+
+    digest = SHA-256(canonical JSON [at, actor, action, entity_type, entity_id, before, after, reason, automated])
+    hash   = SHA-256(prev_hash ":" seq ":" digest)          (hex, UTF-8)
+
+so changing, deleting or reordering any entry breaks the chain from that point
+on. The two steps let the store link entries inside the database (PostgreSQL
+computes the second step in the statement that takes the chain's head, so the
+head is locked only on the server, never while a client works). The newest (seq, hash) is also kept
 outside the database (a checkpoint file), so removing the newest entries or
 rewriting the whole table is detected as well.
 """
@@ -45,12 +52,20 @@ def format_time(t: datetime) -> str:
     return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def entry_hash(entry: dict[str, Any], prev_hash: str) -> str:
-    body = [entry.get(k) for k in HASHED_FIELDS]
-    body[0] = int(body[0])
+def body_digest(entry: dict[str, Any]) -> str:
+    """SHA-256 of an entry's fields other than seq and the chain links."""
+    body = [entry.get(k) for k in HASHED_FIELDS[1:]]
     body[-1] = bool(body[-1])
-    payload = json.dumps(body + [prev_hash], ensure_ascii=False, separators=(",", ":"))
+    payload = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def link_hash(prev_hash: str, seq: int, digest: str) -> str:
+    return hashlib.sha256(f"{prev_hash}:{int(seq)}:{digest}".encode("utf-8")).hexdigest()
+
+
+def entry_hash(entry: dict[str, Any], prev_hash: str) -> str:
+    return link_hash(prev_hash, int(entry["seq"]), body_digest(entry))
 
 
 @dataclass

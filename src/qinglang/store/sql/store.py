@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import random
 import threading
 import time
@@ -14,7 +15,7 @@ from typing import Any, Callable, Iterator, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from qinglang.domain.audit import canonical_json, entry_hash, format_time
+from qinglang.domain.audit import body_digest, canonical_json, entry_hash, format_time
 from qinglang.errors import QinglangError
 from qinglang.store.checkpoint import Checkpoint
 from qinglang.store.sql import engine as E
@@ -27,6 +28,58 @@ _TRANSIENT_PG = {"40001", "40P01", "55P03", "23505"}  # serialization, deadlock,
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _psycopg_error() -> type:
+    try:
+        import psycopg
+
+        return psycopg.Error
+    except ImportError:  # pragma: no cover - SQLite only
+        return sa.exc.DBAPIError
+
+
+# Chain entries onto the head inside one statement (see domain/audit.py for the hash definition).
+_PG_APPEND = """
+WITH RECURSIVE
+  new AS (
+    SELECT (e->>'i')::int AS i, e->>'at' AS at, e->>'actor' AS actor, e->>'action' AS action,
+           e->>'entity_type' AS entity_type, e->>'entity_id' AS entity_id, e->>'before' AS before,
+           e->>'after' AS after, e->>'reason' AS reason, (e->>'automated')::boolean AS automated,
+           e->>'digest' AS digest
+    FROM jsonb_array_elements(%(entries)s::jsonb) AS e
+  ),
+  head AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
+  chain AS (
+    SELECT 0 AS i, seq, hash::text AS hash, NULL::text AS prev FROM head
+    UNION ALL
+    SELECT n.i, c.seq + 1,
+           encode(sha256(convert_to(c.hash || ':' || (c.seq + 1)::text || ':' || n.digest, 'UTF8')), 'hex'), c.hash
+    FROM chain c JOIN new n ON n.i = c.i + 1
+  ),
+  ins AS (
+    INSERT INTO audit_log (seq, at, actor, action, entity_type, entity_id, before, after, reason, automated,
+                           prev_hash, hash)
+    SELECT c.seq, n.at, n.actor, n.action, n.entity_type, n.entity_id, n.before, n.after, n.reason, n.automated,
+           c.prev, c.hash
+    FROM chain c JOIN new n ON n.i = c.i
+  )
+UPDATE audit_head SET seq = t.seq, hash = t.hash
+FROM (SELECT seq, hash FROM chain ORDER BY i DESC LIMIT 1) t
+WHERE audit_head.id = 1
+RETURNING audit_head.seq, audit_head.hash
+"""
+
+# Publish the head as an outbox event when the chain crossed a multiple of `every` entries.
+_PG_CHECKPOINT_EVENT = """
+INSERT INTO outbox (key, type, payload, created_at, available_at, attempts)
+SELECT 'audit.checkpoint:' || seq, 'audit.checkpoint',
+       json_build_object('event_key', 'audit.checkpoint:' || seq, 'type', 'audit.checkpoint',
+                         'created_at', %(now)s, 'seq', seq, 'hash', hash)::text,
+       %(now)s, %(now)s, 0
+FROM audit_head WHERE id = 1 AND seq / %(every)s <> (seq - %(k)s) / %(every)s
+ON CONFLICT (key) DO NOTHING
+"""
 
 
 class SqlUnitOfWork:
@@ -64,6 +117,28 @@ class SqlUnitOfWork:
             "reason": reason or "",
             "automated": bool(automated),
         })
+
+    def _commit_audit_pg(self, outbox_every: int | None) -> tuple[int, str] | None:
+        """PostgreSQL: chain the pending entries onto the head in one statement and COMMIT in the same
+        round trip (pipeline), so the head's row lock is held only on the server; returns the new head.
+
+        The transaction is committed here; the caller's commit afterwards is a no-op.
+        """
+        if not self._pending:
+            return None
+        entries = [dict(e, i=i, digest=body_digest(e)) for i, e in enumerate(self._pending, 1)]
+        params = {"entries": json.dumps(entries, ensure_ascii=False), "every": outbox_every or 0,
+                  "k": len(entries), "now": self.now}
+        raw = self.conn.connection.dbapi_connection
+        with raw.pipeline():
+            cur = raw.cursor()
+            cur.execute(_PG_APPEND, params)
+            if outbox_every:
+                raw.cursor().execute(_PG_CHECKPOINT_EVENT, params)
+            raw.commit()
+        seq, h = cur.fetchone()
+        self._pending.clear()
+        return int(seq), h
 
     def _flush_audit(self, outbox_every: int | None) -> tuple[int, str] | None:
         """Chain the pending entries onto the head (locked until commit); returns the new head."""
@@ -128,20 +203,24 @@ class SqlStore:
                     with conn.begin():
                         uow = SqlUnitOfWork(conn, actor, now or utcnow())
                         result = fn(uow)
-                        head = uow._flush_audit(self.outbox_checkpoint_every)
+                        if self.dialect == "postgresql":
+                            head = uow._commit_audit_pg(self.outbox_checkpoint_every)
+                        else:
+                            head = uow._flush_audit(self.outbox_checkpoint_every)
                 if head and self.checkpoint is not None:
                     self.checkpoint.advance(*head)
                 return result
-            except sa.exc.DBAPIError as e:
+            except (sa.exc.DBAPIError, _psycopg_error()) as e:
                 if attempt + 1 < attempts and self._transient(e):
                     time.sleep(min(1.0, 0.01 * 2 ** attempt) * (0.5 + random.random()))
                     continue
                 raise
 
-    def _transient(self, e: sa.exc.DBAPIError) -> bool:
+    def _transient(self, e: Exception) -> bool:
+        orig = getattr(e, "orig", e)
         if self.dialect == "postgresql":
-            return getattr(e.orig, "sqlstate", None) in _TRANSIENT_PG
-        msg = str(e.orig).lower()
+            return getattr(orig, "sqlstate", None) in _TRANSIENT_PG
+        msg = str(orig).lower()
         return "locked" in msg or "busy" in msg or (isinstance(e, sa.exc.IntegrityError) and "unique" in msg)
 
     @contextlib.contextmanager
