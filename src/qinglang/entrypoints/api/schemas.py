@@ -261,7 +261,7 @@ class FiguresOut(Open):
 
 
 class UserIn(Strict):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\w.@-]+$")]
     role: RoleName
     expires_days: Annotated[float, Field(gt=0, le=3650)] | None = 90
     no_expiry: bool = False

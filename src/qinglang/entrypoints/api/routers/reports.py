@@ -14,8 +14,10 @@ from qinglang.services.users import Principal
 
 router = APIRouter(prefix="/api/reports", tags=["reports"], responses=ERRORS)
 Reporter = Annotated[Principal, Depends(require("report"))]
-From = Annotated[str, Query(alias="from", min_length=4, max_length=40, description="Start: ISO date or time; without an offset, Beijing time.")]
-To = Annotated[str, Query(min_length=4, max_length=40, description="End, exclusive.")]
+ISO = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+From = Annotated[str, Query(alias="from", max_length=40, pattern=ISO,
+                            description="Start: ISO date or time (e.g. 2025-01-01); without an offset, Beijing time.")]
+To = Annotated[str, Query(max_length=40, pattern=ISO, description="End, exclusive (e.g. 2025-04-01).")]
 Period = Literal["day", "week", "month", "quarter", "year"]
 
 

@@ -21,6 +21,14 @@ def _store(request: Request):
     return request.app.state.runtime.store
 
 
+def _not_self(who: Principal, name: str, what: str) -> None:
+    """An administrator cannot lock themselves out: another administrator does it."""
+    from qinglang.errors import Conflict
+
+    if who.name == name:
+        raise Conflict(f"you cannot {what}; ask another administrator")
+
+
 def _expiry(body) -> float | None:
     return None if body.no_expiry else body.expires_days
 
@@ -55,9 +63,11 @@ def revoke(name: UserName, request: Request, who: Admin, body: RevokeIn | None =
 
 @router.post("/{name}/role", response_model=Open, summary="Change a user's role")
 def role(name: UserName, body: RoleIn, request: Request, who: Admin) -> dict:
+    _not_self(who, name, "change your own role")
     return U.set_role(_store(request), name, body.role, by=who.name, reason=body.reason)
 
 
 @router.post("/{name}/disable", response_model=UserOut, summary="Disable a user (all tokens stop working)")
 def disable(name: UserName, request: Request, who: Admin, body: DisableIn | None = None) -> dict:
+    _not_self(who, name, "disable yourself")
     return U.disable_user(_store(request), name, by=who.name, reason=(body or DisableIn()).reason)
