@@ -111,3 +111,11 @@ def test_admin_creates_a_user_over_the_api_and_the_token_is_shown_once(client, t
     assert client.get("/api/me", headers=bearer(new["token"])).json()["name"] == "li.na"
     r = client.post("/api/users", headers=admin, json={"name": "li.na", "role": "auditor"})
     assert r.status_code == 409
+
+
+def test_an_admin_cannot_lock_themselves_out(client, tokens):
+    admin = bearer(tokens["admin"])
+    r = client.post("/api/users/admin/role", headers=admin, json={"role": "auditor"})
+    assert r.status_code == 409 and "another administrator" in r.json()["detail"]
+    assert client.post("/api/users/admin/disable", headers=admin, json={}).status_code == 409
+    assert client.get("/api/me", headers=admin).json()["role"] == "admin"
