@@ -3,7 +3,7 @@
     python benchmarks/reviewers.py [--small] [--cases N] [--reviewers R] [--backends sqlite,postgresql] [--no-kill]
 
 1. Throughput: N cases are opened through intake (content findings, policy, audit), then R reviewers
-   (by default 10 processes of R/10 threads, like API workers; --processes 1 for threads in one process)
+   (on PostgreSQL 10 processes of R/10 threads, like API workers; on SQLite threads of one process)
    claim (`claim --next`, leased, SKIP LOCKED on PostgreSQL / BEGIN IMMEDIATE on SQLite)
    and decide every case (a mix of warnings, limits, suspensions, guidance and dismissals, each
    with its sanction, notice, outbox event and audit entries). Checked: zero double claims (no
@@ -473,8 +473,10 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=10_000)
     ap.add_argument("--reviewers", type=int, default=50)
     ap.add_argument("--backends", default="postgresql,sqlite")
-    ap.add_argument("--processes", type=int, default=10,
-                    help="run the reviewers as this many processes of reviewers/processes threads (1: one process)")
+    ap.add_argument("--processes", type=int, default=None,
+                    help="run the reviewers as this many processes of reviewers/processes threads (1: threads of one "
+                         "process); default 10 on PostgreSQL (like API workers), 1 on SQLite (a single-node store: one "
+                         "process's threads queue on its writer lock)")
     ap.add_argument("--no-kill", action="store_true")
     ap.add_argument("--scan-accounts", type=int, default=5000, help="size of the platform the kill-a-scan step simulates")
     ap.add_argument("--json", type=Path, help="also write the results here")
@@ -487,13 +489,15 @@ def main() -> None:
             tmp = Path(d)
             url, cleanup = make_url(backend, tmp)
             try:
-                ours = run_processes(url, tmp, n, r, a.processes) if a.processes > 1 else run_threads(url, tmp, n, r)
+                procs = a.processes or (10 if backend == "postgresql" else 1)
+                ours = run_processes(url, tmp, n, r, procs) if procs > 1 else run_threads(url, tmp, n, r)
+                ours["processes"] = procs
                 bare = run_bare_queue(url, n, r)
             finally:
                 cleanup()
             results[backend] = {"qinglang": ours, "bare_queue": bare}
             print(f"[{backend}] reviewers: {json.dumps(ours)}\n[{backend}] bare queue: {json.dumps(bare)}", flush=True)
-            rows.append([backend, f"{n:,}", r, f"{ours['seed_s']:.1f}", f"{ours['per_s']:.0f}", f"{ours['p50_ms']:.1f}",
+            rows.append([backend, f"{n:,}", f"{r} ({ours['processes']} proc.)", f"{ours['seed_s']:.1f}", f"{ours['per_s']:.0f}", f"{ours['p50_ms']:.1f}",
                          f"{ours['p99_ms']:.1f}", f"{ours['cycle_p99_ms']:.1f}", ours["double_claims"],
                          ours["lost_decisions"], ours["half_applied"], "yes" if ours["chain_ok"] else "NO",
                          f"{bare['per_s']:.0f}", f"{ours['per_s'] / bare['per_s']:.2f}",
@@ -526,7 +530,7 @@ def main() -> None:
                                   f"{ks['cases']:,} cases, same as a clean scan: {'yes' if ks['same_as_clean_scan'] else 'NO'}",
                                   f"duplicates {ks['duplicates']}", "yes" if ks["chain_ok"] else "NO",
                                   "PASS" if ks["pass"] else "FAIL"])
-    print(table(["store", "cases", f"reviewers ({a.processes if a.processes > 1 else 1} proc.)", "seed s", "decisions/s", "p50 ms", "p99 ms", "cycle p99 ms",
+    print(table(["store", "cases", "reviewers", "seed s", "decisions/s", "p50 ms", "p99 ms", "cycle p99 ms",
                  "double claims", "lost", "half-applied", "chain ok", "bare queue/s", "ratio vs bare", "peak RSS MB"],
                 rows, title="Concurrent reviewers: claim --next + decide (peer: bare SQL queue, same DB, same run)"))
     if kill_rows:
