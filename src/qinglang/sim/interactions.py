@@ -70,9 +70,14 @@ def build(
     actor, post, at = actor[ok], post[ok], at[ok]
     kind = rng.choice(3, actor.size, p=[0.75, 0.1, 0.15]).astype(np.int8)
 
-    # Bought engagement.
+    # Bought engagement; fake accounts leave no organic trace on the posts they were paid to boost.
     bought = _bought(cfg, pop, farms, posts, rng)
     b_actor, b_post_rows, b_kind, b_at, rows = bought
+    if rows[0].size:
+        boosted = np.zeros(n_posts, bool)
+        boosted[rows[0]] = True
+        keep = ~(boosted[post] & (pop.role[actor] == P.FAKE))
+        actor, post, at, kind = actor[keep], post[keep], at[keep], kind[keep]
     actor = np.concatenate([b_actor, actor])
     post = np.concatenate([b_post_rows, post])
     kind = np.concatenate([b_kind, kind])
