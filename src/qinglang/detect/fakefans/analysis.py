@@ -187,10 +187,11 @@ def group_hits(g: L.Group, acc: Accounts, fol: Follows, key: np.ndarray, ptr: np
     return cnt
 
 
-def fraudar_blocks(acc: Accounts, fol: Follows, key: np.ndarray, ptr: np.ndarray, reg_batch: np.ndarray,
-                   basis: str, k: int, weights: np.ndarray, background: float,
-                   min_sync: float = 0.6) -> tuple[list[L.Group], list[dict]]:
-    """Dense blocks of the whole follow graph; kept as groups only when synchronised in time (or rank)."""
+def fraudar_blocks(acc: Accounts, fol: Follows, fx: L.FollowIndex, basis: str, k: int, weights: np.ndarray,
+                   min_sync: float = 0.6, span: int = 2 * S.DAY) -> tuple[list[L.Group], list[dict]]:
+    """Dense blocks of the whole follow graph; kept as groups only when synchronised: at least `min_sync` of the
+    block's follows of its columns fall, per column, inside one `span`-wide window of the synchrony clock (follow
+    times, or the pseudo-time of follow ranks)."""
     from qinglang.detect.fakefans.graph import from_edges
     from qinglang.detect.fakefans.peel import dense_blocks
 
@@ -200,30 +201,30 @@ def fraudar_blocks(acc: Accounts, fol: Follows, key: np.ndarray, ptr: np.ndarray
     blocks = dense_blocks(g, k, weights=weights, min_rows=5, min_cols=2)
     del g
     kept, dropped = [], []
-    span = 2 * S.DAY if basis == "time" else None
     for b in blocks:
         rows = b.rows.astype(np.int64)
         is_mem = np.zeros(acc.n, bool)
         is_mem[rows] = True
-        windows, inside, total = {}, 0, 0
+        twindows, inside, total = {}, 0, 0
         for t in b.cols.tolist():
-            a, e = int(ptr[t]), int(ptr[t + 1])
-            sel = is_mem[fol.src[a:e]]
-            ks = np.sort(key[a:e][sel])
+            a, e = int(fx.ptr[t]), int(fx.ptr[t + 1])
+            sel = is_mem[fx.src[a:e]]
+            ks = fx.tkey[a:e][sel]
             total += ks.size
+            ks = ks[ks >= 0]
             if ks.size == 0 or basis == "none":
                 continue
-            width = span if span else max(50, 2 * rows.size)
-            j = np.searchsorted(ks, ks + width, "left")
+            j = np.searchsorted(ks, ks + span, "right")
             best = int(np.argmax(j - np.arange(ks.size)))
             inside += int(j[best] - best)
-            windows[int(t)] = (int(ks[best]), int(ks[best] + width))
+            twindows[int(t)] = (int(ks[best]), int(ks[j[best] - 1]))
         sync = inside / max(1, total)
         info = {"rows": int(rows.size), "cols": int(b.cols.size), "density": round(b.score, 4), "synchrony": round(sync, 3),
                 "members": rows}
-        if sync >= min_sync and windows:
-            grp = L.Group(members=np.sort(rows), targets=np.array(sorted(windows), np.int64), windows=windows,
-                          method="fraudar")
+        if sync >= min_sync and twindows:
+            grp = L.Group(members=np.sort(rows), targets=np.array(sorted(twindows), np.int64), windows={},
+                          twindows=twindows, method="fraudar")
+            grp.windows = key_windows(fx, grp)
             kept.append(grp)
         else:
             dropped.append(info)
@@ -291,11 +292,15 @@ def analyse_arrays(acc: Accounts, fol: Follows, workspace=None, model=None, frau
     bursts = merge_bursts(spikes + purchases)
 
     report("lockstep groups", 4)
-    fx = L.follow_index(n, fol.src, fol.dst, key, ptr, basis, acc.created)
+    fx = L.follow_index(n, fol.src, fol.dst, key, ptr, basis, acc.created, acc.last_active, acc.snapshot)
     events: list[L.Event] = [L.Event("burst", b.target, b.lo, b.hi, b.followers) for b in bursts]
     if seed_llr < 16.0:  # weaker windows only as candidate events: a seed still needs a significant pair
         events += [L.Event("weak_burst", b.target, b.lo, b.hi, b.followers)
                    for b in find_bursts(acc, fol, key, ptr, basis, llr=seed_llr)]
+    if basis == "rank":  # bursts on the pseudo-time clock: old accounts delivered together share one pseudo-time
+        w = S.time_bursts(fol.dst, fx.tkey, ptr, llr=seed_llr)
+        events += [L.Event("pseudo_time_burst", t, lo, hi, fx.window(t, lo, hi - 1))
+                   for t, lo, hi in zip(w.seg.tolist(), w.start.tolist(), w.end.tolist())]
     for bi in range(reg_windows.n):
         mem = np.flatnonzero(reg_batch == bi).astype(np.int64)
         events.append(L.Event("registration", -1, int(reg_windows.start[bi]), int(reg_windows.end[bi]), mem))
@@ -306,7 +311,7 @@ def analyse_arrays(acc: Accounts, fol: Follows, workspace=None, model=None, frau
     indeg = np.bincount(fol.dst, minlength=n)
     weights = 1.0 / np.log(indeg + 5.0)
     background = float(weights[fol.dst].sum() / max(1, n + n)) if fol.n else 0.0
-    fr_groups, unsync = fraudar_blocks(acc, fol, key, ptr, reg_batch, basis, fraudar_k, weights, background)
+    fr_groups, unsync = fraudar_blocks(acc, fol, fx, basis, fraudar_k, weights)
     groups = L.merge_overlapping(groups + fr_groups)
     groups = [g for g in groups if g.targets.size]
     for g in groups:

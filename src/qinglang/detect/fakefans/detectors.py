@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from qinglang.detect.base import DetectContext, Detector
+from qinglang.detect.fakefans import lockstep as L
 from qinglang.detect.fakefans.features import FEATURES
 from qinglang.domain.findings import MIN_EXPORT_SCORE, conform, group_id
 from qinglang.domain.vocab import Category
@@ -141,13 +142,16 @@ def run_lockstep_group(ctx: DetectContext) -> pa.Table:
         his = [hi for _, hi in g.windows.values()]
         ev = {
             "members": sorted(members), "targets": sorted(targets), "size": g.size, "method": g.method,
+            "windows_shared": g.n_windows, "purity": round(g.purity, 4),
             "density": round(g.density, 4), "background_density": round(g.background_density, 4),
             "fill": round(g.fill, 4), "synchrony": round(g.sync, 4), "creation_clustering": round(g.creation, 4),
-            "creation_iqr_days": round(g.creation_span_days, 2), "target_windows": win,
-            "signals": {"synchrony": round(6.0 * g.sync, 3), "creation_clustering": round(2.5 * g.creation, 3),
-                        "fill": round(2.0 * g.fill, 3), "size": round(0.6 * min(np.log(max(g.size, 1)), 4.5), 3),
-                        "bias": -7.0},
+            "creation_iqr_days": round(g.creation_span_days, 2), "members_mean_log_followers": round(g.standing, 3),
+            "target_windows": win,
+            "creation_windows": [{"start": iso(lo), "end": iso(hi)} for lo, hi in g.creation_windows],
+            "signals": {k: round(v, 3) for k, v in L.group_signals(g).items()},
         }
+        if g.evidence_bits is not None:
+            ev["membership_threshold_nats"] = round(g.threshold, 2)
         if los:
             ev["window"] = window_repr(a.basis, min(los), max(his))
         gid = group_id(members)

@@ -23,13 +23,16 @@ three steps, none of which needs the accounts to have been registered together:
    follow inside it. Its *creation windows* are the spans of at most two days in which
    at least max(5, 10%) of the seed registered (farms register members in batches).
    The *members* are then the accounts inside at least one follow window and at least
-   two windows in all whose pattern is improbable by chance: an account of out-degree
-   d lands in follow window j with probability p_j = 1 - exp(-d |W_j| / E) (its follows
-   spread at random over all E follows) and in a creation window c with probability
-   |R_c| / N; its evidence is the sum of -log p over the windows it is in, and the
-   threshold is the smallest for which the expected number of accounts reaching it by
-   chance (exact over all window patterns, per out-degree) stays below max(0.5, 1% of
-   the seed).
+   two windows in all whose pattern is improbable by chance. An account's evidence is the
+   sum of -log p over the windows it is in: for a follow window of target t, p = P(it
+   follows t at all: 1 - exp(-d indeg(t) / E), d its out-degree, E all follows) times
+   P(that follow lands in the window: the window's length over the account's own life,
+   registration to last activity, at most 1) — so a new account following stars during
+   its onboarding weeks gains nothing from windows covering them; for a creation window c,
+   p = |R_c| / N. The threshold is the smallest for which the expected number of
+   accounts reaching it by chance stays below max(0.5, 1% of the seed), computed exactly
+   over all window patterns per out-degree under the plain model (each follow window j
+   hit with probability 1 - exp(-d |W_j| / E)).
 
 Dense blocks found by FRAUDAR peeling over the whole follow graph are added by the
 caller only when synchronised: a dense but unsynchronised organic core (heavy
@@ -106,6 +109,7 @@ class FollowIndex:
     out_tkey: np.ndarray  # int64
     out_deg: np.ndarray  # int64
     created: np.ndarray  # int64 registration time per account
+    life_end: np.ndarray  # int64 last activity (or the snapshot when unknown)
     created_order: np.ndarray  # accounts sorted by registration time
     created_sorted: np.ndarray  # their registration times
 
@@ -141,7 +145,7 @@ class FollowIndex:
 
 
 def follow_index(n: int, src: np.ndarray, dst: np.ndarray, key: np.ndarray, ptr: np.ndarray, basis: str,
-                 created: np.ndarray) -> FollowIndex:
+                 created: np.ndarray, last_active: np.ndarray | None = None, snapshot: int = 0) -> FollowIndex:
     """Build the index from follows sorted by (dst, key) with followee offsets ptr."""
     from qinglang.detect.fakefans.signals import running_max
 
@@ -156,9 +160,12 @@ def follow_index(n: int, src: np.ndarray, dst: np.ndarray, key: np.ndarray, ptr:
     out_ptr = np.zeros(n + 1, np.int64)
     np.cumsum(out_deg, out=out_ptr[1:])
     c_order = np.argsort(created, kind="stable")
+    end = np.full(n, max(snapshot, int(created.max()) if n else 0), np.int64)
+    if last_active is not None:
+        end = np.where(last_active >= created, last_active, end)
     return FollowIndex(n=n, src=src, key=key, tkey=tkey, ptr=ptr, out_ptr=out_ptr,
                        out_dst=dst[order].astype(np.int32), out_tkey=tkey[order], out_deg=out_deg,
-                       created=created, created_order=c_order, created_sorted=created[c_order])
+                       created=created, life_end=end, created_order=c_order, created_sorted=created[c_order])
 
 
 # --- 2. seeds from significant event pairs -------------------------------------
@@ -345,9 +352,19 @@ def members_of(twindows: dict[int, tuple[int, int]], cwindows: list[tuple[int, i
     sizes = np.array([p.size for p in parts], np.float64)
     logp_c = np.log(np.maximum(np.array([p.size for p in cparts], np.float64), 1.0) / fx.n)
     cand = np.unique(np.concatenate(parts))
-    deg = fx.out_deg[cand]
+    deg = np.maximum(fx.out_deg[cand], 1).astype(np.float64)
     hit_f = np.column_stack([np.isin(cand, p) for p in parts])
-    lp_f = np.log(-np.expm1(-np.maximum(deg, 1)[:, None] * sizes[None, :] / e_total))
+    # an account's evidence: it follows the target at all (configuration model) and, doing so, lands in the
+    # window although its follows spread over its own life (a brand-new account following stars during
+    # onboarding lands in any window covering its first weeks, and that is no evidence)
+    indeg = np.array([fx.ptr[t + 1] - fx.ptr[t] for t in targets], np.float64)
+    p_follow = -np.expm1(-deg[:, None] * indeg[None, :] / e_total)
+    # (the window's length against the life's: its edges were drawn from these very follows, so an edge
+    # cutting a short life is no evidence either)
+    life = np.maximum(fx.life_end[cand] - fx.created[cand], DAY).astype(np.float64)
+    span = np.array([max(twindows[t][1] - twindows[t][0], 3600) for t in targets], np.float64)
+    p_time = np.clip(span[None, :] / life[:, None], 1e-12, 1.0)
+    lp_f = np.log(np.clip(p_follow * p_time, 1e-300, 1.0))
     evid = -(hit_f * lp_f).sum(1)
     hits = hit_f.sum(1)
     for j, p in enumerate(cparts):
@@ -450,10 +467,12 @@ GROUP_BIAS = -4.0
 
 def group_signals(g: Group) -> dict[str, float]:
     """Log-odds contributions: windows shared beyond two (two can be an organic coincidence, e.g. fans of a star
-    following its fan club as it opens), registration clustering, how much of each window the members make up,
+    following its fan club as it opens), counted in full only where the members make up at least a tenth of the
+    window's new followers (a dozen heavy users inside a month of a star's arrivals is no delivery), registration
+    clustering, how much of each window the members make up,
     size, and the members' own standing: fans who migrate together to a comeback account or a fan club have
     followers of their own (mean log(1 + followers) above 0.5 counts against), bought accounts rarely do."""
-    return {"windows": GROUP_WEIGHTS["windows"] * (min(g.n_windows, 6) - 2),
+    return {"windows": GROUP_WEIGHTS["windows"] * (min(g.n_windows, 6) - 2) * min(1.0, g.purity / 0.1),
             "creation_clustering": GROUP_WEIGHTS["creation_clustering"] * g.creation,
             "purity": GROUP_WEIGHTS["purity"] * g.purity,
             "size": GROUP_WEIGHTS["size"] * min(float(np.log(max(g.size, 1))), 4.5),

@@ -6,7 +6,8 @@ names, no engagement) and graph evidence (following far more accounts than follo
 back) can never reach the 0.5 decision point on their own — a dormant genuine follower
 looks exactly like that — while membership of a synchronised lockstep farm can: a
 member starts from its group's log-odds (logit of the group score) instead of the prior
-BIAS, and everything else adds to that.
+BIAS, and its profile and activity add to that (its windows, bursts and registration batch are
+already in the group score and do not count twice).
 
 Trained model: `qinglang train fakefans --labels FILE` fits LightGBM on the same feature
 matrix: the number of boosting rounds is chosen by early stopping in a 3-fold
@@ -49,6 +50,8 @@ CAPS = {"sync_targets": 4.0, "burst_follows": 4.0, "following_ratio": 4.0}
 FLOORS = {"following_ratio": 1.0}  # following up to e (2.7) times as many accounts as follow back is ordinary
 BIAS = -5.0
 BAG = 5
+#: behaviour features a group member's score does not add again (its group score holds them)
+MEMBER_EXCLUDED = ("sync_targets", "burst_follows", "reg_batch")
 
 
 class UnsupervisedModel:
@@ -64,10 +67,14 @@ class UnsupervisedModel:
             if name in FLOORS:
                 x = np.maximum(x - FLOORS[name], 0.0)
             C[:, j] = w * x
-        # a lockstep group member starts from its group's score instead of the prior: logit(group score)
+        # a lockstep group member starts from its group's score instead of the prior: logit(group score); its
+        # windows and bursts are already in that score, so they do not count a second time
         j = FEATURES.index("group_score")
+        member = X[:, j] > 0
         g = np.clip(X[:, j], 1e-6, 1 - 1e-6)
-        C[:, j] = np.where(X[:, j] > 0, np.log(g / (1 - g)) - BIAS, 0.0)
+        C[:, j] = np.where(member, np.log(g / (1 - g)) - BIAS, 0.0)
+        for name in MEMBER_EXCLUDED:
+            C[member, FEATURES.index(name)] = 0.0
         return C
 
     def predict(self, X: np.ndarray) -> np.ndarray:
