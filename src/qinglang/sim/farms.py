@@ -23,6 +23,8 @@ from qinglang.sim.config import DAY, HOUR, PLATFORM_START, SNAPSHOT, YEAR, SimCo
 FARM_KINDS = ("batch", "aged", "slow_drip")
 BATCH, AGED, SLOW = 0, 1, 2
 PURCHASE_KINDS = ("spike", "slow_drip")
+#: Kinds of follow edges made by farm members.
+SRC_PURCHASE, SRC_CAMOUFLAGE, SRC_FARM_INTERNAL = range(3)
 
 
 @dataclass
@@ -174,10 +176,8 @@ CAMOUFLAGE_MEAN = {BATCH: 8.0, AGED: 28.0, SLOW: 12.0}
 def edges(pop: P.Population, farms: Farms, sample_followees, rng: np.random.Generator):
     """Follow edges made by farm members: deliveries, camouflage, and follows among aged members.
 
-    Returns (follower, followee, t, src, purchase_id) arrays; src codes are those of graph.SRC_*.
+    Returns (follower, followee, t, src, purchase_id) arrays; src is one of SRC_*.
     """
-    from qinglang.sim.graph import SRC_CAMOUFLAGE, SRC_FARM_INTERNAL, SRC_PURCHASE
-
     fs, es, ts, srcs, pids = [], [], [], [], []
     for p in range(farms.n_purchases):
         mem = farms.p_members[p]

@@ -18,12 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from qinglang.sim import population as P
-from qinglang.sim.config import DAY, HOUR, PLATFORM_START, SNAPSHOT, SimConfig
-from qinglang.sim.farms import Farms
+from qinglang.sim.config import DAY, HOUR, PLATFORM_START, SimConfig
+from qinglang.sim.farms import SRC_PURCHASE, Farms
 from qinglang.sim.farms import edges as farm_edges
 from qinglang.sim.reincarnation import FAN_CLUB, Comebacks, Decoys
 
-SRC_ORGANIC, SRC_CAMOUFLAGE, SRC_PURCHASE, SRC_MIGRATION, SRC_FANCLUB, SRC_MEGA, SRC_FARM_INTERNAL = range(7)
 # Edge tags kept through dedupe: >= 0 purchase id; TAG_* otherwise; <= TAG_VIRAL0 - k: organic viral event k.
 TAG_NONE, TAG_MIGRATION, TAG_FANCLUB = -1, -2, -3
 TAG_VIRAL0 = -10
