@@ -45,3 +45,15 @@ def test_rejects_bad_config(tmp_path):
         SimConfig(out=tmp_path, fmt="xml")
     with pytest.raises(ValueError):
         SimConfig(out=tmp_path, follow_order="random")
+
+
+@pytest.mark.parametrize("kw", [dict(accounts=1000, closed=0), dict(accounts=500, closed=125, mega_followers=400)])
+def test_edge_configurations_are_valid(tmp_path, kw):
+    summary = simulate(SimConfig(out=tmp_path, seed=1, **kw))
+    assert check_snapshot(tmp_path) == []
+    if kw.get("closed") == 0:
+        assert summary.truth["reincarnations"] == 0 and summary.truth["decoys"] == 0
+    if kw.get("mega_followers"):
+        import pyarrow.parquet as pq
+
+        assert max(pq.read_table(tmp_path / "accounts.parquet", columns=["followers_count"]).column(0).to_pylist()) >= 400

@@ -65,6 +65,11 @@ def _buyers(pop: P.Population, rng: np.random.Generator) -> tuple[np.ndarray, np
     ok = (pop.role != P.FAKE) & ~pop.is_slot() & (pop.violator < 0)
     heads = np.flatnonzero(ok & (pop.pop_rank < nh))
     large = np.flatnonzero(ok & (pop.pop_rank >= nh) & (pop.pop_rank < max(0.05 * n, nh + 20)))
+    if heads.size == 0 and large.size == 0:
+        # Tiny platforms with many closed accounts: any popular enough genuine account.
+        large = np.flatnonzero(ok & (pop.pop_rank < 0.3 * n))
+    if heads.size == 0 and large.size == 0:
+        large = np.flatnonzero(pop.role != P.FAKE)
     return heads, large
 
 
@@ -140,6 +145,8 @@ def plan(cfg: SimConfig, pop: P.Population, rng: np.random.Generator) -> Farms:
                 mega_left -= 1
             else:
                 pool = heads if (rng.random() < 0.6 and heads.size) or not large.size else large
+                if pool.size == 0:
+                    continue
                 buyer = -1
                 for _ in range(30):
                     b = int(pool[rng.integers(pool.size)])

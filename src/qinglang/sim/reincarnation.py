@@ -64,6 +64,13 @@ def _slots(pop: P.Population, k: int, rng: np.random.Generator) -> np.ndarray:
 
 def plan(cfg: SimConfig, pop: P.Population, enf: Enforcements, rng: np.random.Generator) -> tuple[Comebacks, Decoys]:
     closed = enf.closed
+    if closed.size == 0:
+        e = np.empty(0, np.int64)
+        return (
+            Comebacks(new=e, banned=e, during_ban=np.empty(0, bool), share_kinds=[], avatar_mode=np.empty(0, np.int8),
+                      fan_share=np.empty(0), planned_tricks=[], bio_copy=np.empty(0, bool)),
+            Decoys(account=e, resembles=e, kind=np.empty(0, np.int8)),
+        )
     n_cb = min(round(cfg.comeback_share * closed.size), closed.size)
     popular = pop.pop_rank[closed] < 0.05 * pop.n
     w = np.where(popular, 4.0, 1.0)
