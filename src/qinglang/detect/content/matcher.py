@@ -28,8 +28,9 @@ class Hits:
     o_end: np.ndarray
     entry: np.ndarray  # int64 entry index (-1 for patterns)
     channel: np.ndarray  # int8
-    clause: np.ndarray  # int64 clause id (global within the batch)
+    clause: np.ndarray  # int64 clause id (global within the batch) of the first character
     pattern: np.ndarray  # int32 pattern index into Matcher.patterns (-1 for lexicon hits)
+    clause_end: np.ndarray | None = None  # clause id of the last character
 
     def __len__(self) -> int:
         return len(self.post)
@@ -44,10 +45,16 @@ class Hits:
         parts = [p for p in parts if len(p)]
         if not parts:
             return Hits.empty()
-        return Hits(*[np.concatenate([getattr(p, f) for p in parts]) for f in Hits.__dataclass_fields__])
+        return Hits(*[np.concatenate([getattr(p, f) for p in parts]) for f in _ARRAYS])
 
     def take(self, idx) -> "Hits":
-        return Hits(*[getattr(self, f)[idx] for f in Hits.__dataclass_fields__])
+        h = Hits(*[getattr(self, f)[idx] for f in _ARRAYS])
+        if self.clause_end is not None:
+            h.clause_end = self.clause_end[idx]
+        return h
+
+
+_ARRAYS = ("post", "n_start", "n_end", "o_start", "o_end", "entry", "channel", "clause", "pattern")
 
 
 class Matcher:
@@ -79,8 +86,12 @@ class Matcher:
         pat = self._pattern_hits(nb)
         hits = Hits.concat([hits, pat])
         if len(hits):
+            # a hit spans the clauses from its first to its last character, so a clause mark
+            # inserted inside a term as a separator (江…姐) does not cut it off from its neighbours
             raw_start = nb.raw_offsets[hits.post] + hits.o_start
+            raw_last = nb.raw_offsets[hits.post] + np.maximum(hits.o_end - 1, hits.o_start)
             hits.clause = clause_cum[raw_start] - self._clause[nb.raw_cps[raw_start]]
+            hits.clause_end = clause_cum[raw_last] - self._clause[nb.raw_cps[raw_last]]
         return hits
 
     def _expand(self, key_ids: np.ndarray, first: np.ndarray, count: np.ndarray, index: np.ndarray | None):

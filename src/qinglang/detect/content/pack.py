@@ -116,6 +116,7 @@ class PinyinConfig:
     enabled: bool = True
     min_syllables: int = 2  # Han terms shorter than this stay out of the pinyin channel
     weight_factor: float = 0.85  # a hit found only through pinyin weighs this much of the term
+    long_weight_factor: float = 1.0  # ... when it covers 3 or more characters (rarely a coincidence)
     drop_common: bool = True  # drop keys that sound like a common word (jieba dictionary)
     common_min_freq: int = 30
     initial_variants: bool = True  # also match terms with some characters written as their pinyin initial
@@ -351,8 +352,8 @@ class _Parser:
                     if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                         self.fail(ln, f"pinyin.{k} must be a positive integer")
                         continue
-                elif k == "weight_factor":
-                    v = self.number(v, "pinyin.weight_factor", ln, 0.0, 1.0)
+                elif k in ("weight_factor", "long_weight_factor"):
+                    v = self.number(v, f"pinyin.{k}", ln, 0.0, 1.0)
                 kw[k] = v
             pinyin = PinyinConfig(**kw)
 

@@ -51,6 +51,10 @@ class RuleScorer:
         self.combos = {c: pack.categories[c].combos for c in pack.categories}
         self.cat_names = lexicon.categories
 
+    def _pinyin_factor(self, n_chars: int) -> float:
+        py = self.lex.pack.pinyin
+        return py.long_weight_factor if n_chars >= 3 else py.weight_factor
+
     def score(self, nb: NormBatch, hits: Hits) -> dict[int, PostRules]:
         """Rule evidence for every post that has at least one term, combo part or pattern hit."""
         if not len(hits):
@@ -69,8 +73,9 @@ class RuleScorer:
         starts = np.concatenate([[0], bounds])
         ends = np.concatenate([bounds, [len(h.post)]])
         out: dict[int, PostRules] = {}
+        ce = h.clause_end if h.clause_end is not None else h.clause
         cols = (h.post.tolist(), h.n_start.tolist(), h.n_end.tolist(), h.o_start.tolist(), h.o_end.tolist(),
-                h.entry.tolist(), h.channel.tolist(), h.clause.tolist(), h.pattern.tolist())
+                h.entry.tolist(), h.channel.tolist(), list(zip(h.clause.tolist(), ce.tolist())), h.pattern.tolist())
         for a, b in zip(starts.tolist(), ends.tolist()):
             post = cols[0][a]
             if b - a > MAX_ROWS_PER_POST:
@@ -102,7 +107,7 @@ class RuleScorer:
             if role == ROLE_ALLOW:
                 allow.setdefault(cat, []).append((ns, ne))
             elif role == ROLE_CONTEXT:
-                ctx_clause.setdefault((cat, int(e_ctx[entry])), set()).add(clause)
+                ctx_clause.setdefault((cat, int(e_ctx[entry])), set()).update(range(clause[0], clause[1] + 1))
             else:
                 ev.append((cat, "term", lex.refs[e_ref[entry]], float(e_w[entry]), channel, clause, ns, ne, os_, oe, role))
         res = PostRules()
@@ -125,10 +130,10 @@ class RuleScorer:
                     a <= it[6] and it[7] <= b and (b - a) > (it[7] - it[6]) for a, b in spans_))]
             ctxs = [(lex.contexts[ci], clauses) for (c, ci), clauses in ctx_clause.items() if c == cat]
 
-            def factor(clause: int, _ctxs=ctxs) -> tuple[float, list[str]]:
+            def factor(clause: tuple[int, int], _ctxs=ctxs) -> tuple[float, list[str]]:
                 low, high, names = 1.0, 1.0, []
                 for ctx, clauses in _ctxs:
-                    if ctx.scope == "post" or clause in clauses:
+                    if ctx.scope == "post" or any(c in clauses for c in range(clause[0], clause[1] + 1)):
                         names.append(ctx.name)
                         if ctx.factor < 1:
                             low = min(low, ctx.factor)
@@ -143,14 +148,14 @@ class RuleScorer:
             modifiers: dict[str, list] = {}
             for _, kind, ref, w, channel, clause, ns, ne, os_, oe, role in items:
                 if role == ROLE_ANCHOR:
-                    anchors.setdefault(ref, []).append((clause, os_, oe, channel))
+                    anchors.setdefault(ref, []).append((clause, os_, oe, channel, ne - ns))
                     continue
                 if role == ROLE_MODIFIER:
-                    modifiers.setdefault(ref, []).append((clause, os_, oe, channel))
+                    modifiers.setdefault(ref, []).append((clause, os_, oe, channel, ne - ns))
                     continue
                 f, names = factor(clause)
                 used_ctx.update(names)
-                weight = w * f * (pyf if channel == CHANNEL_PINYIN else 1.0)
+                weight = w * f * (self._pinyin_factor(ne - ns) if channel == CHANNEL_PINYIN else 1.0)
                 key = (kind, ref)
                 if weight > best.get(key, -1.0):
                     best[key] = weight
@@ -167,19 +172,20 @@ class RuleScorer:
                 if combo.scope == "post":
                     fired = (a_hits[0], m_hits[0])
                 else:
-                    m_by_clause = {}
-                    for m in m_hits:
-                        m_by_clause.setdefault(m[0], m)
                     for a_ in a_hits:
-                        if a_[0] in m_by_clause:
-                            fired = (a_, m_by_clause[a_[0]])
+                        for m in m_hits:
+                            if a_[0][0] <= m[0][1] and m[0][0] <= a_[0][1]:  # clause ranges meet
+                                fired = (a_, m)
+                                break
+                        if fired:
                             break
                 if fired is None:
                     continue
-                (clause, a_s, a_e, a_ch), (_, m_s, m_e, m_ch) = fired
+                (clause, a_s, a_e, a_ch, a_len), (_, m_s, m_e, m_ch, m_len) = fired
                 f, names = factor(clause)
                 used_ctx.update(names)
-                pin = pyf if CHANNEL_PINYIN in (a_ch, m_ch) else 1.0
+                pin = min(self._pinyin_factor(a_len) if a_ch == CHANNEL_PINYIN else 1.0,
+                          self._pinyin_factor(m_len) if m_ch == CHANNEL_PINYIN else 1.0)
                 weight = combo.weight * f * pin
                 best[("combo", combo.name)] = max(best.get(("combo", combo.name), -1.0), weight)
                 for s_, e_, ref, ch in ((a_s, a_e, combo.anchors, a_ch), (m_s, m_e, combo.modifiers, m_ch)):
