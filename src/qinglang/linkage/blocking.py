@@ -1,5 +1,8 @@
 """Blocking: candidate pairs that agree on every key of at least one rule (DuckDB equi-joins).
 
+A key is an SQL expression over one record's columns; it may unnest a list into several keys per record
+(`unnest(string_split(full_name, ' '))`: records sharing any name token).
+
 Work grows with the candidates, not with left x right: each rule is a hash join on its
 key expressions. Key values that would generate more than `max_pairs_per_key` pairs (a
 stock avatar, a campus IP, the name 'Li') are skipped for blocking and reported; such
@@ -126,7 +129,8 @@ def _rule_pairs(con: duckdb.DuckDBPyConnection, rule: BlockingRule, same: bool) 
         if skipped_keys:
             anti = (f" AND NOT EXISTS (SELECT 1 FROM hot h WHERE "
                     + " AND ".join(f"h.k{n} = l.k{n}" for n in range(len(keys))) + ")")
-        q = f"SELECT l.__i AS i, r.__i AS j FROM l JOIN {rname} r ON {on}{cond} WHERE TRUE{anti}"
+        # a key may be a list unnested into several rows per record (e.g. name tokens): pairs once
+        q = f"SELECT DISTINCT l.__i AS i, r.__i AS j FROM l JOIN {rname} r ON {on}{cond} WHERE TRUE{anti}"
         tbl = con.sql(q).to_arrow_table()
     except duckdb.Error as e:
         raise QinglangError(f"linkage: blocking rule {rule.name!r} failed: {e}") from None

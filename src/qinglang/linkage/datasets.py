@@ -110,25 +110,40 @@ def load_fake_1000(root: Path) -> pa.Table:
         strings_can_be_null=True))
 
 
-def _email(column: str) -> dict[str, Any]:
-    user = f"split_part({column}, '@', 1)"
-    return {"name": column, "columns": [column],
+def _email(column: str, related: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {"name": column, "columns": [column], "related": list(related),
             "levels": [{"kind": "exact", "column": column, "tf": True, "label": "exact"},
-                       {"kind": "custom", "function": "email_user_exact", "column": column, "label": "same user part"},
-                       {"kind": "jaro_winkler", "column": column, "min": 0.88, "label": "jaro-winkler >= 0.88"},
-                       {"kind": "else", "label": "different"}], "description": user}
+                       {"kind": "exact", "column": f"{column}_user", "label": "same user part"},
+                       # one typo; a fuzzier level would mostly measure the name the address is made of
+                       {"kind": "damerau", "column": column, "max": 1, "label": "one typo"},
+                       {"kind": "else", "label": "different"}]}
+
+
+def _email_user(column: str) -> dict[str, str]:
+    return {f"{column}_user": f"NULLIF(split_part({column}, '@', 1), '')"}
+
+
+def _letters(column: str) -> str:
+    """The letters of a value in sorted order: a swap or a doubled letter keeps most of the key."""
+    return f"array_to_string(list_sort(list_distinct(string_split(lower({column}), ''))), '')"
 
 
 FAKE_1000 = {
     "link_type": "dedupe",
+    "derived": _email_user("email"),
     "blocking": [
         {"keys": ["first_name", "city"]},
         {"keys": ["surname"]},
         {"keys": ["dob"]},
-        {"keys": ["email"]},
+        {"keys": ["email_user"], "columns": ["email"]},
         {"keys": ["first_name", "substr(dob, 1, 4)"], "columns": ["first_name", "dob"]},
+        {"keys": ["substr(dob, 1, 4)", "city"], "columns": ["dob", "city"]},
+        {"keys": ["substr(surname, 1, 3)", "substr(dob, 1, 4)"], "columns": ["surname", "dob"]},
+        {"keys": [_letters("first_name"), "substr(dob, 1, 4)"], "columns": ["first_name", "dob"]},
+        {"keys": [_letters("surname"), "substr(dob, 1, 4)"], "columns": ["surname", "dob"]},
     ],
-    "comparisons": [_name("first_name"), _name("surname"), _dob("dob"), _exact("city"), _email("email")],
+    "comparisons": [_name("first_name"), _name("surname"), _dob("dob"), _exact("city"),
+                    _email("email", related=("first_name", "surname"))],
 }
 
 
@@ -142,28 +157,53 @@ def load_historical_50k(root: Path) -> pa.Table:
 def _postcode(column: str) -> dict[str, Any]:
     return {"name": column, "columns": [column],
             "levels": [{"kind": "exact", "column": column, "tf": True, "label": "exact"},
-                       {"kind": "custom", "function": "postcode_district", "column": column, "label": "same district"},
-                       {"kind": "custom", "function": "postcode_area", "column": column, "label": "same area"},
+                       {"kind": "exact", "column": f"{column}_district", "label": "same district"},
+                       {"kind": "exact", "column": f"{column}_area", "label": "same area"},
                        {"kind": "else", "label": "different"}]}
+
+
+def _postcode_parts(column: str) -> dict[str, str]:
+    return {f"{column}_district": f"NULLIF(split_part(lower(trim({column})), ' ', 1), '')",
+            f"{column}_area": f"NULLIF(regexp_extract(lower(trim({column})), '^[a-z]+'), '')"}
 
 
 HISTORICAL_50K = {
     "link_type": "dedupe",
+    "derived": _postcode_parts("postcode_fake"),
     "blocking": [
         {"keys": ["first_name", "surname"]},
         {"keys": ["surname", "dob"]},
         {"keys": ["first_name", "dob"]},
         {"keys": ["postcode_fake"]},
-        {"keys": ["dob", "substr(first_name, 1, 1)"], "columns": ["dob", "first_name"]},
-        {"keys": ["surname", "birth_place"]},
-        {"keys": ["first_name", "birth_place", "occupation"]},
-        {"keys": ["substr(dob, 1, 4)", "birth_place", "gender"], "columns": ["dob", "birth_place", "gender"],
-         "max_pairs_per_key": 20000},
+        {"keys": ["dob"], "max_pairs_per_key": 2000},
+        {"keys": ["surname"], "max_pairs_per_key": 5000},
+        {"keys": ["birth_place", "substr(first_name, 1, 1)"], "columns": ["birth_place", "first_name"],
+         "max_pairs_per_key": 5000},
+        {"keys": ["unnest(string_split(full_name, ' '))"], "columns": ["first_name", "surname"],
+         "max_pairs_per_key": 2000},
     ],
     "comparisons": [
         _name("first_name"), _name("surname"), _dob("dob"), _postcode("postcode_fake"),
         _exact("birth_place"), _exact("occupation"),
     ],
+}
+
+
+# --- synthetic people (linkage/synthetic.py), at any size ----------------------------------
+SYNTHETIC = {
+    "link_type": "dedupe",
+    "derived": _email_user("email"),
+    "blocking": [
+        {"keys": ["first_name", "surname", "city"]},
+        {"keys": ["first_name", "surname", "substr(dob, 1, 3)"], "columns": ["first_name", "surname", "dob"]},
+        {"keys": ["surname", "dob"]},
+        {"keys": ["first_name", "dob"]},
+        {"keys": ["email_user"], "columns": ["email"]},
+        {"keys": ["dob", "city"]},
+    ],
+    # the e-mail is made of the name: it learns nothing in sessions blocked on the name
+    "comparisons": [_name("first_name"), _name("surname"), _dob("dob"), _exact("city"),
+                    _email("email", related=("first_name", "surname"))],
 }
 
 
@@ -177,39 +217,3 @@ DATASETS = {
 def _exists(path: Path) -> None:
     if not path.exists():
         raise QinglangError(f"linkage data set not found: {path}")
-
-
-# --- custom level functions used above -----------------------------------------------------
-def _register() -> None:
-    import numpy as np
-
-    from qinglang.linkage.levels import register_function
-
-    @register_function("email_user_exact")
-    def email_user_exact(f, sel, params):
-        col = params["column"]
-        a, b = f.l(col, sel), f.r(col, sel)
-        return np.fromiter((bool(x) and bool(y) and x.split("@")[0] == y.split("@")[0] for x, y in zip(a, b)),
-                           dtype=bool, count=len(sel))
-
-    def _pc_part(v: str, part: str) -> str:
-        v = v.strip().lower()
-        outward = v.split(" ")[0]
-        if part == "district":
-            return outward
-        area = "".join(ch for ch in outward if ch.isalpha())[:2]
-        return area
-
-    def _pc(part: str):
-        def fn(f, sel, params):
-            col = params["column"]
-            a, b = f.l(col, sel), f.r(col, sel)
-            return np.fromiter((bool(x) and bool(y) and _pc_part(x, part) == _pc_part(y, part) for x, y in zip(a, b)),
-                               dtype=bool, count=len(sel))
-        return fn
-
-    register_function("postcode_district")(_pc("district"))
-    register_function("postcode_area")(_pc("area"))
-
-
-_register()

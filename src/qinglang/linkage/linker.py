@@ -13,7 +13,7 @@ from qinglang.linkage.blocking import Candidates, block
 from qinglang.linkage.levels import KINDS, PairFrame
 from qinglang.linkage.model import (FSModel, decode_patterns, encode_patterns, expectation_maximisation, logit2,
                                     prob_from_weight)
-from qinglang.linkage.records import CodeBook, Records
+from qinglang.linkage.records import CodeBook, Records, with_derived
 from qinglang.linkage.settings import BlockingRule, LinkageSettings
 
 PairFeatures = Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]]
@@ -72,6 +72,9 @@ class Linker:
         if settings.link_type == "link" and right is None:
             raise QinglangError("linkage: link_type 'link' needs a right table")
         self.settings = settings
+        if settings.derived:
+            left = with_derived(left, settings.derived)
+            right = None if right is None else with_derived(right, settings.derived)
         self.left = left
         self.same = right is None
         self.right = left if right is None else right
@@ -211,8 +214,11 @@ class Linker:
                 if len(rp.i) == 0:
                     continue
                 cols = set(rp.rule.columns)
-                active = [not ((set(c.columns) | set(c.pair_columns)) & cols) for c in comps]
-                if not any(active):
+                active = [not (c.depends_on & cols) for c in comps]
+                if sum(active) < 2:
+                    # one comparison alone cannot tell the two classes apart (the mixture is not identified)
+                    self.report.sessions.append({"session": rp.rule.name, "skipped": "fewer than two comparisons "
+                                                 "left to train once those on the rule's columns sit out"})
                     continue
                 idx = cands.rule_index(r)
                 res, used = self._em(codes[idx], active, 0.3)
@@ -235,10 +241,12 @@ class Linker:
         self.report.seconds["em"] = round(time.perf_counter() - t0, 3)
 
     def estimate_prior(self, cands: Candidates, codes: np.ndarray, tf_sum: np.ndarray | None = None) -> None:
-        """Share of matches among all pairs: EM for lambda alone over the candidates, m/u fixed.
+        """Share of matches among all pairs, self-consistent with the fitted m/u.
 
-        Each candidate's evidence includes its term-frequency adjustments, so a common name
-        does not inflate the estimate.
+        The prior pi must explain itself: the matches the model expects among the candidates at pi,
+        sum_k sigmoid(evidence_k + logit pi), equal the matches pi implies over all pairs, pi * T (times
+        the blocking recall). Solved by fixed-point iteration from a generous start. Each candidate's
+        evidence includes its term-frequency adjustments, so a common name does not inflate the count.
         """
         if self.settings.prior is not None:
             self.model.prior = float(self.settings.prior)
@@ -252,18 +260,17 @@ class Linker:
         else:
             evidence = self._pattern_evidence(uniq)[inv] + tf_sum
             counts = np.ones(len(evidence))
-        lam = 0.1
-        for _ in range(500):
-            p = prob_from_weight(evidence + logit2(lam))
-            new = float((p * counts).sum() / counts.sum())
-            if abs(new - lam) < 1e-12 or new <= 1e-15:
-                lam = new
+        scale = max(self.settings.blocking_recall, 1e-6) * self.total_pairs
+        pi = min(0.5, float(counts.sum()) / scale)  # as if every candidate matched
+        for _ in range(2000):
+            expected = float((prob_from_weight(evidence + logit2(pi)) * counts).sum())
+            new = min(max(expected / scale, 1e-15), 0.5)
+            if abs(new - pi) <= 1e-9 * pi:
+                pi = new
                 break
-            lam = new
-        expected = lam * float(counts.sum())
-        self.report.expected_matches = expected
-        prior = expected / max(self.settings.blocking_recall, 1e-6) / self.total_pairs
-        self.model.prior = float(min(max(prior, 1e-15), 0.5))
+            pi = new
+        self.report.expected_matches = float((prob_from_weight(evidence + logit2(pi)) * counts).sum())
+        self.model.prior = float(pi)
         self.report.prior = self.model.prior
 
     def _pattern_evidence(self, uniq_codes: np.ndarray) -> np.ndarray:

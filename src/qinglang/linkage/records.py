@@ -80,6 +80,29 @@ class Records:
         return got
 
 
+def with_derived(records: "Records", derived: dict[str, str]) -> "Records":
+    """Records with extra columns computed by SQL expressions (e.g. split_part(email, '@', 1))."""
+    missing = {k: v for k, v in derived.items() if k not in records.columns}
+    if not missing:
+        return records
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("__rec", records.table)
+        sel = ", ".join(f"({expr}) AS \"{name}\"" for name, expr in missing.items())
+        try:
+            extra = con.sql(f"SELECT {sel} FROM __rec").to_arrow_table()
+        except duckdb.Error as e:
+            raise QinglangError(f"linkage: a derived column failed ({', '.join(missing)}): {e}") from None
+    finally:
+        con.close()
+    table = records.table
+    for name in missing:
+        table = table.append_column(name, extra[name])
+    return Records(table)
+
+
 class CodeBook:
     """Integer codes of values shared by the left and right records, and their frequencies.
 

@@ -5,12 +5,15 @@ Everything a linkage does is described here, as data (a dict, e.g. from YAML/TOM
 ```yaml
 link_type: dedupe            # dedupe (one table) or link (left table against right table)
 unique_id: unique_id
+derived:                     # extra columns computed once per record (DuckDB SQL expressions)
+  email_user: "split_part(email, '@', 1)"
 blocking:                    # candidate pairs agree on every expression of at least one rule
   - [first_name, surname]
   - {keys: ["substr(surname, 1, 3)", dob], max_pairs_per_key: 100000}
 comparisons:
   - name: first_name
     columns: [first_name]    # null on either side -> the null level (weight 0)
+    related: []              # other columns it depends on (sits out EM sessions blocked on them)
     levels:
       - {kind: exact, column: first_name, tf: true}
       - {kind: jaro_winkler, column: first_name, min: 0.92}
@@ -74,6 +77,12 @@ class Comparison:
     columns: tuple[str, ...] = ()  # record columns; a null on either side gives the null level
     pair_columns: tuple[str, ...] = ()  # pair features; NaN gives the null level
     description: str = ""
+    related: tuple[str, ...] = ()  # columns this comparison depends on (an e-mail made of the name): it sits
+    #                                out the EM sessions of blocking rules on them, like its own columns
+
+    @property
+    def depends_on(self) -> set[str]:
+        return set(self.columns) | set(self.pair_columns) | set(self.related)
 
     @property
     def n_levels(self) -> int:
@@ -88,6 +97,8 @@ class Comparison:
             d["pair_columns"] = list(self.pair_columns)
         if self.description:
             d["description"] = self.description
+        if self.related:
+            d["related"] = list(self.related)
         return d
 
 
@@ -125,7 +136,8 @@ class LinkageSettings:
     unique_id: str = "unique_id"
     training_blocking: list[BlockingRule] | None = None  # EM sessions (default: the blocking rules)
     em: EMSettings = field(default_factory=EMSettings)
-    u_pairs: int = 2_000_000  # random pairs sampled to estimate u
+    u_pairs: int = 1_000_000  # random pairs sampled to estimate u
+    derived: dict[str, str] = field(default_factory=dict)  # column -> SQL expression over a record's columns
     prior: float | None = None  # probability that two random records match; estimated when None
     blocking_recall: float = 1.0  # assumed share of true matches the blocking reaches (for the prior)
     threshold: float = 0.5  # default decision point on the match probability
@@ -192,7 +204,8 @@ class LinkageSettings:
                               | {c for lv in rec_levels for c in lv.params.get("columns", [])})
             comps.append(Comparison(name=name, levels=levels, columns=tuple(cols),
                                     pair_columns=tuple(cd.get("pair_columns", ())),
-                                    description=str(cd.get("description", ""))))
+                                    description=str(cd.get("description", "")),
+                                    related=tuple(cd.get("related", ()))))
         em = EMSettings(**d.get("em", {}))
         tb = d.get("training_blocking")
         return cls(
@@ -202,7 +215,8 @@ class LinkageSettings:
             unique_id=d.get("unique_id", "unique_id"),
             training_blocking=[rule(x) for x in tb] if tb else None,
             em=em,
-            u_pairs=int(d.get("u_pairs", 2_000_000)),
+            u_pairs=int(d.get("u_pairs", 1_000_000)),
+            derived={str(k): str(v) for k, v in (d.get("derived") or {}).items()},
             prior=d.get("prior"),
             blocking_recall=float(d.get("blocking_recall", 1.0)),
             threshold=float(d.get("threshold", 0.5)),
@@ -224,6 +238,8 @@ class LinkageSettings:
         }
         if self.training_blocking:
             d["training_blocking"] = [b.to_dict() for b in self.training_blocking]
+        if self.derived:
+            d["derived"] = dict(self.derived)
         return d
 
 

@@ -132,12 +132,14 @@ DEFAULTS: dict[str, Any] = {
     "certain": 0.99,  # ... and from which it is proposed for closure with priority
     "min_report": 0.05,  # findings below are not written
     "created_before_ban_days": 0,  # accept new accounts registered up to N days before the ban (backup accounts)
-    "max_pairs_per_key": 20_000,  # blocking: a key value linking more pairs is skipped (hot key)
+    "max_pairs_per_key": 2_000,  # blocking: a name key linking more pairs is skipped (a common name finds no one)
     "max_accounts_per_identity": 200,  # blocking on identity values held by at most this many accounts
     "max_accounts_per_avatar": 50,  # blocking on avatar hashes held by at most this many accounts (not stock)
     "avatar_block_bits": 12,  # avatar blocking: keep pairs within this Hamming distance
     "hub_following": 500,  # followers who follow more accounts than this are ignored
-    "min_common_fans": 2,  # follower blocking: pairs with at least this many common followers
+    "min_common_fans": 2,  # follower blocking: pairs with at least this many common followers, and
+    "min_fan_share": 0.05,  # ... at least this share of the banned account's followers
+    "min_fan_purity": 0.2,  # ... or this share of the new account's own followers
     "u_pairs": 300_000,  # random pairs for the u estimate
     "em_sessions": "per_rule",
     "one_per_new_account": True,  # keep only the best banned account per new account

@@ -155,7 +155,11 @@ class Csr:
         rows, values = rows[ok], values[ok]
         if weights is not None:
             weights = np.asarray(weights)[ok]
-        order = np.lexsort((values, rows))
+        span = int(values.max()) + 1 if len(values) else 1
+        if n_rows * span < 2 ** 62:
+            order = np.argsort(rows * span + values, kind="stable")
+        else:
+            order = np.lexsort((values, rows))
         rows, values = rows[order], values[order]
         if weights is not None:
             weights = weights[order]
@@ -274,6 +278,7 @@ class FollowGraph:
         self.outs = Csr.build(follower, followee, n_accounts)  # row: account, members: whom it follows
         self.hub = self.outs.sizes() > hub_following
         self.n_fans = self.fans.sizes()
+        self._effective: np.ndarray | None = None
 
     def common_fans(self, new_rows: np.ndarray, banned_rows: np.ndarray) -> np.ndarray:
         return _common_counts(self.fans.indptr, self.fans.values, self.fans.indptr, self.fans.values,
@@ -281,12 +286,12 @@ class FollowGraph:
 
     def effective_fans(self, rows: np.ndarray) -> np.ndarray:
         """Followers of each row that are not hubs."""
-        out = np.zeros(len(rows), dtype=np.int64)
-        hub = self.hub
-        for k, r in enumerate(np.asarray(rows, np.int64)):
-            if r >= 0:
-                out[k] = int((~hub[self.fans.values[self.fans.indptr[r]:self.fans.indptr[r + 1]]]).sum())
-        return out
+        if self._effective is None:
+            keep = (~self.hub[self.fans.values]).astype(np.int64)
+            c = np.concatenate([[0], np.cumsum(keep)])
+            self._effective = c[self.fans.indptr[1:]] - c[self.fans.indptr[:-1]]
+        rows = np.asarray(rows, np.int64)
+        return np.where(rows >= 0, self._effective[np.maximum(rows, 0)], 0)
 
     def co_follow_candidates(self, banned_rows: np.ndarray, ok_new: np.ndarray, min_common: int = 2):
         """(new row, index into banned_rows, common followers) for pairs sharing >= min_common fans."""

@@ -126,18 +126,32 @@ def _fan_derivative(f, sel, params):
     return out
 
 
-@register_function("shape_twin")
-def _shape_twin(f, sel, params):
-    col = params.get("column", "n_core")
+def _combos(f, col, sel):
+    """Distinct (left value, right value) combinations of a column over pairs `sel` (both present, differing)."""
     lc, rc, vals = _codes_values(f, col, sel)
     ok = (lc >= 0) & (rc >= 0) & (lc != rc)
+    base = np.int64(len(vals) + 1)
+    uniq, inv = np.unique(lc[ok] * base + rc[ok], return_inverse=True)
+    return ok, inv, vals[uniq // base], vals[uniq % base]
+
+
+@register_function("shape_twin")
+def _shape_twin(f, sel, params):
+    """Same length, and every differing character (at most two) a look-alike of the other."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import Hamming
+
     out = np.zeros(len(sel), dtype=bool)
-    if not ok.any():
+    ok, inv, a, b = _combos(f, params.get("column", "n_core"), sel)
+    if not len(a):
         return out
-    combo = lc[ok] * np.int64(len(vals) + 1) + rc[ok]
-    uniq, inv = np.unique(combo, return_inverse=True)
-    res = np.fromiter((shape_equal(vals[u // (len(vals) + 1)], vals[u % (len(vals) + 1)]) for u in uniq),
-                      dtype=bool, count=len(uniq))
+    la = np.fromiter(map(len, a), dtype=np.int64, count=len(a))
+    lb = np.fromiter(map(len, b), dtype=np.int64, count=len(b))
+    ham = process.cpdist(a, b, scorer=Hamming.distance, scorer_kwargs={"pad": True}, workers=-1)
+    maybe = np.flatnonzero((la == lb) & (ham <= 2) & (la >= 2))
+    res = np.zeros(len(a), dtype=bool)
+    for k in maybe.tolist():  # only the few near-identical ones need the shape table
+        res[k] = shape_equal(a[k], b[k])
     out[ok] = res[inv]
     return out
 
@@ -145,22 +159,17 @@ def _shape_twin(f, sel, params):
 @register_function("contains")
 def _contains(f, sel, params):
     """The shorter folded name (>= min_len characters) appears inside the longer one."""
-    col = params.get("column", "n_core")
-    min_len = int(params.get("min_len", 2))
-    lc, rc, vals = _codes_values(f, col, sel)
-    ok = (lc >= 0) & (rc >= 0) & (lc != rc)
+    from rapidfuzz import fuzz, process
+
     out = np.zeros(len(sel), dtype=bool)
-    if not ok.any():
+    ok, inv, a, b = _combos(f, params.get("column", "n_core"), sel)
+    if not len(a):
         return out
-    combo = lc[ok] * np.int64(len(vals) + 1) + rc[ok]
-    uniq, inv = np.unique(combo, return_inverse=True)
-
-    def inside(a: str, b: str) -> bool:
-        short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-        return len(short) >= min_len and short in long_
-
-    res = np.fromiter((inside(vals[u // (len(vals) + 1)], vals[u % (len(vals) + 1)]) for u in uniq),
-                      dtype=bool, count=len(uniq))
+    short = np.minimum(np.fromiter(map(len, a), dtype=np.int64, count=len(a)),
+                       np.fromiter(map(len, b), dtype=np.int64, count=len(b)))
+    # partial_ratio is 100 exactly when the shorter string occurs inside the longer one
+    pr = process.cpdist(a, b, scorer=fuzz.partial_ratio, workers=-1)
+    res = (pr >= 100.0) & (short >= int(params.get("min_len", 2)))
     out[ok] = res[inv]
     return out
 
@@ -378,7 +387,13 @@ def candidate_pairs(left: Records, right: Records, new_rows: np.ndarray, banned_
     if graph is not None:
         ok_new = np.zeros(graph.n, dtype=bool)
         ok_new[new_rows] = True
-        gi, bj, _ = graph.co_follow_candidates(banned_rows, ok_new, int(opts["min_common_fans"]))
+        gi, bj, common = graph.co_follow_candidates(banned_rows, ok_new, int(opts["min_common_fans"]))
+        # a popular account followed by everyone shares fans with every banned account: keep pairs where the
+        # common followers are a visible share of the banned account's fans or of the new account's own
+        share = common / np.maximum(graph.effective_fans(banned_rows)[bj], 1)
+        purity = common / np.maximum(graph.n_fans[gi], 1)
+        strong = (share >= float(opts["min_fan_share"])) | (purity >= float(opts["min_fan_purity"]))
+        gi, bj = gi[strong], bj[strong]
         pos_new = np.full(graph.n, -1, np.int64)
         pos_new[new_rows] = li
         i = pos_new[gi]
