@@ -129,3 +129,35 @@ def test_health_is_public_and_reports_the_store_and_lake(client):
     r = client.get("/api/health")
     assert r.status_code == 200
     assert r.json()["status"] == "ok" and r.json()["store"] is True and r.json()["lake_version"]
+
+
+def test_a_closure_decided_over_the_api_reaches_the_registration_check(platform_app, client, tokens):
+    snap = platform_app.workspace.home / "snapshot"
+    h = bearer(tokens["analyst"])
+    with platform_app.store.read() as uow:
+        open_ = [c for c in uow.cases.list(status=["open"], tier="regular") if c.stage == "review"]
+    closed = {r[0] for r in duckdb.sql(f"SELECT account_id FROM '{snap}/enforcements.parquet'").fetchall()}
+    case = next(c for c in open_ if c.account_id not in closed)
+    aid = case.account_id
+    nick, avatar = duckdb.sql(f"SELECT nickname, avatar_hash FROM '{snap}/accounts.parquet' "
+                              f"WHERE account_id = '{aid}'").fetchall()[0]
+    ids = duckdb.sql(f"SELECT kind, value FROM '{snap}/identities.parquet' WHERE account_id = '{aid}'").fetchall()
+    req = {"nickname": nick, "identities": [{"kind": k, "value": v} for k, v in ids]}
+    if avatar:
+        req["avatar_hash"] = avatar
+    before = client.post("/api/realtime/registration-check", headers=h, json=req).json()
+    assert aid not in [m["banned_account_id"] for m in before["matches"]]
+    rv = bearer(tokens["reviewer"])
+    assert client.post(f"/api/cases/{case.case_id}/claim", headers=rv).status_code == 200
+    r = client.post(f"/api/cases/{case.case_id}/decide", headers=rv,
+                    json={"action": "close", "ban_days": 0, "reason": "多次严重违规，关闭并永久禁止注册"})
+    assert r.status_code == 200 and r.json()["status"] == "resolved", r.text
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        after = client.post("/api/realtime/registration-check", headers=h, json=req).json()
+        if aid in [m["banned_account_id"] for m in after["matches"]]:
+            break
+        time.sleep(1)
+    else:
+        raise AssertionError("the new ban never reached the registration check")
+    assert after["decision"] in ("review", "block")

@@ -100,6 +100,7 @@ class Runtime:
         self._screener_checked = 0.0
         self._refreshing = threading.Lock()
         self._refresh_wanted = threading.Event()
+        self._last_refresh = float("-inf")
 
     # --- the parts ------------------------------------------------------------------------
     @property
@@ -184,8 +185,14 @@ class Runtime:
 
         threading.Thread(target=run, name="qinglang-warm", daemon=True).start()
 
+    REFRESH_EVERY_S = 30.0
+
     def refresh_registry_soon(self) -> None:
-        """After a decision that may have added or lifted a ban: rebuild the registry in the background."""
+        """After a closure or a reversed closure: rebuild the registry in the background.
+
+        Requests coalesce, and rebuilds are at least REFRESH_EVERY_S apart (a rebuild reads the whole
+        lake); checks keep using the loaded registry meanwhile.
+        """
         if self._registration is None:
             return
         self._refresh_wanted.set()
@@ -195,7 +202,11 @@ class Runtime:
         def run():
             try:
                 while self._refresh_wanted.is_set():
+                    wait = self.REFRESH_EVERY_S - (time.monotonic() - self._last_refresh)
+                    if wait > 0:
+                        time.sleep(wait)
                     self._refresh_wanted.clear()
+                    self._last_refresh = time.monotonic()
                     try:
                         self._registration.refresh()
                     except Exception as e:  # noqa: BLE001

@@ -119,7 +119,7 @@ def register(c, page) -> None:
                             reason=form.get("reason", ""), days=_int(form.get("days"), "days", 1, 3650),
                             ban_days=_int(form.get("ban_days"), "ban days", 0, 36500), features=features,
                             evidence=form.get("evidence") or None, confirm=confirm, reject=reject)
-        if out.get("sanctions"):
+        if any(s.get("action") == "close" for s in out.get("sanctions") or []):
             c.rt.refresh_registry_soon()
         if form.get("next") == "queue":
             return c.back("/queue", ok="decided_ok")
@@ -159,9 +159,9 @@ def register(c, page) -> None:
 
     @page("/appeals/{appeal_id}/decide", "appeal.decide", methods=("POST",))
     def appeal_decide(request, who, form, appeal_id: str):
-        A.decide_appeal(gov(), _int(appeal_id, "appeal id", 1, 2**62), reviewer=who.name,
-                        outcome=form.get("outcome", ""), reason=form.get("reason", ""))
-        if form.get("outcome") == "overturned":
+        out = A.decide_appeal(gov(), _int(appeal_id, "appeal id", 1, 2**62), reviewer=who.name,
+                              outcome=form.get("outcome", ""), reason=form.get("reason", ""))
+        if out.get("outcome") == "overturned" and (out.get("sanction") or {}).get("action") == "close":
             c.rt.refresh_registry_soon()
         return c.back("/appeals", ok="decided_ok")
 

@@ -51,6 +51,6 @@ def claim(appeal_id: AppealId, request: Request, who: P("appeal.decide")) -> dic
              summary="Decide an appeal (by someone who took no part in the sanction)")
 def decide(appeal_id: AppealId, body: AppealDecideIn, request: Request, who: P("appeal.decide")) -> dict:
     out = A.decide_appeal(gov(request), appeal_id, reviewer=who.name, outcome=body.outcome, reason=body.reason)
-    if body.outcome == "overturned":
-        request.app.state.runtime.refresh_registry_soon()
+    if body.outcome == "overturned" and (out.get("sanction") or {}).get("action") == "close":
+        request.app.state.runtime.refresh_registry_soon()  # a lifted ban
     return out

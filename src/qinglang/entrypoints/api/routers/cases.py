@@ -126,8 +126,8 @@ def decide(case_id: CaseId, body: DecideIn, request: Request, who: P("case.decid
     out = C.decide_case(g, case_id, reviewer=who.name, action=body.action, reason=body.reason, days=body.days,
                         features=body.features, ban_days=body.ban_days, evidence=body.evidence,
                         corrections=body.corrections, cleanup=body.cleanup, confirm=body.confirm, reject=body.reject)
-    if out.get("sanctions"):
-        request.app.state.runtime.refresh_registry_soon()
+    if any(s.get("action") == "close" for s in out.get("sanctions") or []):
+        request.app.state.runtime.refresh_registry_soon()  # a new ban for the registration check
     return redact(out)
 
 
