@@ -163,6 +163,15 @@ WORDS: dict[str, tuple[str, str]] = {
     "released_ok": ("已退回队列", "Released"),
     "noted_ok": ("已添加备注", "Note added"),
     "queue_empty": ("队列中暂无可领取的案件", "Nothing in the queue for you"),
+    "verified": ("认证", "Verified"),
+    "closed": ("已关闭", "closed"),
+    "permanent": ("永久", "permanent"),
+    "disabled": ("已停用", "disabled"),
+    "before_after": ("变更前 / 变更后", "before / after"),
+    "rows": ("分类数据", "Rows"),
+    "signal": ("信号", "Signal"),
+    "level": ("比对结果", "Level"),
+    "weight": ("权重", "Weight"),
 }
 
 SEVERITY = {"low": ("低", "low"), "medium": ("中", "medium"), "high": ("高", "high"), "critical": ("严重", "critical")}
