@@ -159,15 +159,16 @@ def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | N
     # initials of longer Han terms (狗东西 -> gdx) and gazetteer names, matched as latin tokens
     if pack.pinyin.enabled and pack.normalize.pinyin:
         cand = [i for i, (it, key) in enumerate(zip(items[:n_pack_items], normed))
-                if it[5] and it[2] in (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER) and len(key) >= 3 and _HAN.fullmatch(key)]
+                if it[5] and it[2] in (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER) and len(key) >= 2 and _HAN.fullmatch(key)]
         sylls = syllables_batch([normed[i] for i in cand])
         extra_items, extra_keys = [], []
         for i, sy in zip(cand, sylls):
             if not all(sy):
                 continue
             text, cname, role, weight, ref, py, ctx_name, line = items[i]
-            extra_items.append(("".join(x[0] for x in sy), cname, role, weight * pack.pinyin.weight_factor, ref, False,
-                                None, line))
+            # two-letter initials (wd for 网赌) are common latin tokens: they weigh much less
+            f = pack.pinyin.weight_factor if len(sy) >= 3 else pack.pinyin.weight_factor * 0.6
+            extra_items.append(("".join(x[0] for x in sy), cname, role, weight * f, ref, False, None, line))
             extra_keys.append(extra_items[-1][0])
         items = items + extra_items
         normed = normed + extra_keys
@@ -283,6 +284,8 @@ def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | N
     lex.py_latin_only = np.asarray([k in latin_only and k not in py_text_direct for k in py_keys], dtype=bool) \
         if py_keys else np.zeros(0, dtype=bool)  # type: ignore[attr-defined]
     lex.common_words = common_words(cfg.common_min_freq) if cfg.drop_common else frozenset()  # type: ignore
+    # words frequent enough that two characters straddling one of them are read as that word
+    lex.frequent_words = common_words(cfg.common_min_freq * 10) if cfg.drop_common else frozenset()  # type: ignore
     lex.key_set = frozenset(keys)  # type: ignore[attr-defined]
     lex.e_via = e_via_a  # type: ignore[attr-defined]
     lex.py_entry_index = np.asarray(py_order, dtype=np.int64)  # type: ignore[attr-defined]

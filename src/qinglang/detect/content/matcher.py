@@ -138,7 +138,7 @@ class Matcher:
                 s, e = a[:, 1], a[:, 2]
                 keys = lex.py_delim_key[a[:, 0]]
                 keep = np.ones(len(a), dtype=bool)
-                norm, common, key_set = nb.norm, lex.common_words, lex.key_set
+                norm, common, key_set, frequent = nb.norm, lex.common_words, lex.key_set, lex.frequent_words
                 for i, (si, ei) in enumerate(zip(s.tolist(), e.tolist())):
                     seg = norm[si:ei]
                     if seg in key_set or seg in common:
