@@ -47,6 +47,6 @@ def test_eval_on_a_real_set(shared_datasets):
     from qinglang.evaluation.content import eval_ced
 
     rows = eval_ced(shared_datasets, Screener(load_default_pack()), seed=13, limit=800, folds=3)
-    (r,) = rows
+    r = rows[0]
     assert r["n"] == 800
     assert r["f1"] is not None and r["f1"] > 0.6

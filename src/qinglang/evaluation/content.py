@@ -200,7 +200,14 @@ def eval_ced(root: Path, sc, seed: int, limit: int | None = None, folds: int = 5
         rows = random.Random(seed).sample(rows, limit)
     texts = [r["text"] for r in rows]
     y = [r["label"] == "1" for r in rows]
-    return [_kfold(sc, texts, y, "rumor", seed, folds=folds, note=f"post text only, {folds}-fold", set_name="ced")]
+    out = [_kfold(sc, texts, y, "rumor", seed, folds=folds, note=f"post text only, {folds}-fold", set_name="ced")]
+    if "first_reposts" in rows[0]:
+        # the post with the first reposts' comments after it (ced_compact's first_reposts): readers'
+        # reactions (假的吧, 求辟谣...) are strong rumour evidence once a post has spread
+        with_reactions = [f"{r['text']} ||| {r.get('first_reposts') or ''}"[:2000] for r in rows]
+        out.append(_kfold(sc, with_reactions, y, "rumor", seed, folds=folds,
+                          note=f"post + first reposts' comments, {folds}-fold", set_name="ced"))
+    return out
 
 
 def eval_swsr(root: Path, sc, seed: int) -> list[dict]:
