@@ -21,23 +21,45 @@ class Records:
     def __init__(self, table: pa.Table | dict[str, Any]):
         if isinstance(table, dict):
             table = pa.table(table)
-        self.table = table
+        self._table: pa.Table | None = table
+        self._names = list(table.column_names)
         self.n = table.num_rows
         self._np: dict[str, np.ndarray] = {}
+        self.small = False
+
+    @classmethod
+    def from_numpy(cls, columns: dict[str, np.ndarray]) -> "Records":
+        """A few records held as NumPy arrays (object arrays for strings, None for null), no Arrow.
+
+        For the real-time path: comparisons of a handful of pairs skip Arrow's per-call overhead.
+        """
+        self = cls.__new__(cls)
+        self._table = None
+        self._names = list(columns)
+        self.n = len(next(iter(columns.values()))) if columns else 0
+        self._np = dict(columns)
+        self.small = True
+        return self
+
+    @property
+    def table(self) -> pa.Table:
+        if self._table is None:
+            self._table = pa.table({c: pa.array(list(self._np[c])) for c in self._names})
+        return self._table
 
     def __len__(self) -> int:
         return self.n
 
     @property
     def columns(self) -> list[str]:
-        return self.table.column_names
+        return list(self._names)
 
     def has(self, name: str) -> bool:
-        return name in self.table.column_names
+        return name in self._names
 
     def arrow(self, name: str) -> pa.ChunkedArray:
-        if name not in self.table.column_names:
-            raise QinglangError(f"linkage: the records have no column {name!r} (columns: {self.table.column_names})")
+        if name not in self._names:
+            raise QinglangError(f"linkage: the records have no column {name!r} (columns: {self._names})")
         return self.table.column(name)
 
     def col(self, name: str) -> np.ndarray:
@@ -71,6 +93,12 @@ class Records:
     def null_mask(self, name: str) -> np.ndarray:
         key = f"\x00null:{name}"
         got = self._np.get(key)
+        if got is None and self.small:
+            if name not in self._names:
+                raise QinglangError(f"linkage: the records have no column {name!r} (columns: {self._names})")
+            got = np.fromiter((v is None or v == "" or (isinstance(v, float) and v != v) for v in self._np[name]),
+                              dtype=bool, count=self.n)
+            self._np[key] = got
         if got is None:
             arr = self.arrow(name)
             got = np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
@@ -117,11 +145,43 @@ class CodeBook:
         self._groups: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
         self.tf_override: dict[str, Any] = {}  # column -> callable(values: np.ndarray) -> frequencies
 
+    @property
+    def small(self) -> bool:
+        return self.left.small and self.right.small
+
+    def _small_codes(self, arrays: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+        """Python dict encoding of a few values (codes per array, counts, distinct values); '' and None -> -1."""
+        index: dict[Any, int] = {}
+        out = []
+        for arr in arrays:
+            codes = np.empty(len(arr), dtype=np.int64)
+            for k, v in enumerate(arr):
+                if v is None or v == "" or (isinstance(v, float) and v != v):
+                    codes[k] = -1
+                else:
+                    codes[k] = index.setdefault(v if isinstance(v, str) else str(v), len(index))
+            out.append(codes)
+        vals = np.empty(len(index), dtype=object)
+        for v, c in index.items():
+            vals[c] = v
+        allc = np.concatenate(out) if out else np.zeros(0, np.int64)
+        counts = np.bincount(allc[allc >= 0], minlength=len(index)).astype(np.float64)
+        return out, counts, vals
+
     def group(self, columns: tuple[str, ...] | list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Codes of several columns in one shared dictionary, so values compare across columns."""
         key = "\x1e".join(columns)
         got = self._groups.get(key)
         if got is not None:
+            return got
+        if self.small:
+            arrays = []
+            for col in columns:
+                arrays.append(self.left.col(col))
+                arrays.append(self.right.col(col))
+            codes, _, _ = self._small_codes(arrays)
+            got = {col: (codes[2 * k], codes[2 * k + 1]) for k, col in enumerate(columns)}
+            self._groups[key] = got
             return got
         arrays = []
         for col in columns:
@@ -158,6 +218,14 @@ class CodeBook:
         """(left codes, right codes, frequency per code); code -1 is null or empty."""
         got = self._codes.get(column)
         if got is not None:
+            return got
+        if self.small:
+            (lc, rc), counts, vals = self._small_codes(
+                [self.left.col(column), self.right.col(column)] if not self.same else [self.left.col(column)] * 2)
+            freq = counts / max(1.0, counts.sum())
+            got = (lc, rc, freq)
+            self._codes[column] = got
+            self._values[column] = vals
             return got
         la = self.left.arrow(column)
         parts = [la] if self.same else [la, self.right.arrow(column)]

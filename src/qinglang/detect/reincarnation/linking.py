@@ -147,7 +147,8 @@ def _shape_twin(f, sel, params):
         return out
     la = np.fromiter(map(len, a), dtype=np.int64, count=len(a))
     lb = np.fromiter(map(len, b), dtype=np.int64, count=len(b))
-    ham = process.cpdist(a, b, scorer=Hamming.distance, scorer_kwargs={"pad": True}, workers=-1)
+    ham = process.cpdist(a, b, scorer=Hamming.distance, scorer_kwargs={"pad": True},
+                         workers=-1 if len(a) > 20_000 else 1)
     maybe = np.flatnonzero((la == lb) & (ham <= 2) & (la >= 2))
     res = np.zeros(len(a), dtype=bool)
     for k in maybe.tolist():  # only the few near-identical ones need the shape table
@@ -168,7 +169,7 @@ def _contains(f, sel, params):
     short = np.minimum(np.fromiter(map(len, a), dtype=np.int64, count=len(a)),
                        np.fromiter(map(len, b), dtype=np.int64, count=len(b)))
     # partial_ratio is 100 exactly when the shorter string occurs inside the longer one
-    pr = process.cpdist(a, b, scorer=fuzz.partial_ratio, workers=-1)
+    pr = process.cpdist(a, b, scorer=fuzz.partial_ratio, workers=-1 if len(a) > 20_000 else 1)
     res = (pr >= 100.0) & (short >= int(params.get("min_len", 2)))
     out[ok] = res[inv]
     return out

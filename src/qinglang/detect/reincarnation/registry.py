@@ -154,6 +154,8 @@ class Registry:
             if c not in rec.column_names:
                 rec = rec.append_column(c, pa.nulls(rec.num_rows, pa.string()))
         self._records_table = rec
+        # the profile columns as NumPy arrays: a check takes a few rows without Arrow's per-call overhead
+        self._records_np = {c: _to_numpy(rec[c]) for c in rec.column_names}
         comps = (meta or {}).get("comparisons")
         self._settings = LinkageSettings.from_dict(C.settings_dict({"comparisons": comps} if comps else None))
         self._tf_fns = {col: tf.lookup(col) for col in TF_COLUMNS}
@@ -289,9 +291,13 @@ class Registry:
         result = {"decision": "pass", "ban_expired": False, "matches": []}
         if len(cand) == 0:
             return result
-        schema = self._records_table.schema
-        left = Records(pa.table({c: pa.array([prof.get(c)], type=schema.field(c).type) for c in schema.names}))
-        right = Records(self._records_table.take(pa.array(cand)))
+        left_cols = {}
+        for c in self._records_np:
+            arr = np.empty(1, dtype=object)
+            arr[0] = prof.get(c)
+            left_cols[c] = arr
+        left = Records.from_numpy(left_cols)
+        right = Records.from_numpy({c: v[cand] for c, v in self._records_np.items()})
         q_hash = np.array(sorted(h for _, h in id_hashes), dtype=np.int64)
         q_kind = {h: k for k, h in id_hashes}
 
@@ -366,6 +372,12 @@ class Registry:
             result["decision"] = "review"
         result["ban_expired"] = bool(expired_best >= threshold and active_best < threshold)
         return result
+
+
+def _to_numpy(col: pa.ChunkedArray) -> np.ndarray:
+    out = np.empty(len(col), dtype=object)
+    out[:] = col.to_pylist()
+    return out
 
 
 def save_atomic(reg: Registry, root: Path) -> Path:
