@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import duckdb
 import pyarrow as pa
 
 from qinglang.config import Settings
+from qinglang.engines.apply import concat, run_batches, run_groups
 from qinglang.lake import schema as S
 from qinglang.lake.derived import TIERS
 from qinglang.lake.layout import Lake
@@ -24,6 +25,8 @@ class DuckDBEngine:
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self._tables: set[str] = set()
+        self._registered: set[str] = set()
+        self._materialized: set[str] = set()
         for name in list(S.TABLES) + [TIERS]:
             glob = lake.table_glob(name)
             view = name.split("/")[-1]
@@ -42,8 +45,50 @@ class DuckDBEngine:
         yield from reader
 
     def register(self, name: str, table: pa.Table) -> None:
+        self.drop(name)
         self.con.register(name, table)
         self._tables.add(name)
+        self._registered.add(name)
+
+    # --- the primitives for work that is not SQL (engines/base.py); here it runs in this process ---
+    def map_batches(self, query: str, fn, schema: pa.Schema, into: str | None = None) -> pa.Table | None:
+        parts = list(run_batches(fn, schema, self.batches(query, 100_000)))
+        return self._result(concat(parts, schema), into)
+
+    def group_apply(self, query: str, by: Sequence[str], fn, schema: pa.Schema, order_by: Sequence[str] = (),
+                    into: str | None = None, chunk_rows: int = 200_000) -> pa.Table | None:
+        order = ", ".join(f'"{c}" ASC NULLS LAST' for c in [*by, *order_by])
+        stream = self.batches(f"SELECT * FROM ({query}) ORDER BY {order}", 100_000)
+        parts = list(run_groups(fn, schema, list(by), chunk_rows, stream))
+        return self._result(concat(parts, schema), into)
+
+    def _result(self, table: pa.Table, into: str | None) -> pa.Table | None:
+        if into is None:
+            return table
+        self.register(into, table)
+        return None
+
+    def materialize(self, name: str, query: str) -> None:
+        if name in self._registered:
+            self.drop(name)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
+        self._tables.add(name)
+        self._materialized.add(name)
+
+    def drop(self, name: str) -> None:
+        if name in self._registered:
+            self.con.unregister(name)
+            self._registered.discard(name)
+        elif name in self._materialized:
+            self.con.execute(f"DROP TABLE IF EXISTS {name}")
+            self._materialized.discard(name)
+        else:
+            return  # a lake view stays
+        self._tables.discard(name)
+
+    @property
+    def parallelism(self) -> int:
+        return int(self.con.sql("SELECT current_setting('threads')").fetchone()[0])
 
     def close(self) -> None:
         self.con.close()

@@ -1,0 +1,86 @@
+"""Engine-neutral pieces of `map_batches` / `group_apply`: conforming results and cutting sorted
+streams into whole groups. Used by every engine (on Spark inside the executors' Python workers)."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Iterator, Sequence
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def conform(out, schema: pa.Schema) -> pa.Table:
+    """A function's result (Table, RecordBatch, dict of columns, or None) as a Table in `schema`."""
+    if out is None:
+        return schema.empty_table()
+    if isinstance(out, dict):
+        out = pa.table(out)
+    if isinstance(out, pa.RecordBatch):
+        out = pa.Table.from_batches([out])
+    missing = [n for n in schema.names if n not in out.column_names]
+    if missing:
+        raise ValueError(f"the function's result lacks columns {missing} of its declared schema")
+    return out.select(schema.names).cast(schema)
+
+
+def _key_equal(col: pa.ChunkedArray | pa.Array, value: pa.Scalar) -> pa.Array:
+    if not value.is_valid:
+        return pc.is_null(col)
+    return pc.fill_null(pc.equal(col, value), False)
+
+
+def last_group_start(t: pa.Table, by: Sequence[str]) -> int:
+    """Row where the last group of a table sorted by `by` starts."""
+    n = t.num_rows
+    if n == 0:
+        return 0
+    same = None
+    for c in by:
+        col = t.column(c)
+        eq = _key_equal(col, col[n - 1])
+        same = eq if same is None else pc.and_(same, eq)
+    # rows are sorted, so the rows equal to the last key form a suffix
+    return n - int(pc.sum(pc.cast(same, pa.int64())).as_py() or 0)
+
+
+def whole_groups(batches: Iterable[pa.RecordBatch], by: Sequence[str], chunk_rows: int) -> Iterator[pa.Table]:
+    """Cut a stream sorted by `by` into tables of at least `chunk_rows` rows (but the last) holding whole groups.
+
+    A group larger than `chunk_rows` arrives whole, in one table.
+    """
+    pending: list[pa.RecordBatch] = []
+    n = 0
+    for b in batches:
+        if b.num_rows == 0:
+            continue
+        pending.append(b)
+        n += b.num_rows
+        if n < chunk_rows:
+            continue
+        t = pa.Table.from_batches(pending)
+        cut = last_group_start(t, by)
+        if cut == 0:  # one group so far: keep reading until it ends
+            continue
+        yield t.slice(0, cut)
+        rest = t.slice(cut)
+        pending = rest.to_batches()
+        n = rest.num_rows
+    if n:
+        yield pa.Table.from_batches(pending)
+
+
+def run_groups(fn: Callable, schema: pa.Schema, by: Sequence[str], chunk_rows: int,
+               batches: Iterable[pa.RecordBatch]) -> Iterator[pa.Table]:
+    for t in whole_groups(batches, by, chunk_rows):
+        yield conform(fn(t), schema)
+
+
+def run_batches(fn: Callable, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.Table]:
+    for b in batches:
+        if b.num_rows:
+            yield conform(fn(b), schema)
+
+
+def concat(parts: list[pa.Table], schema: pa.Schema) -> pa.Table:
+    parts = [p for p in parts if p.num_rows]
+    return pa.concat_tables(parts) if parts else schema.empty_table()
