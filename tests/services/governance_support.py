@@ -8,7 +8,6 @@ controllable so expiry and deadlines can be tested.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any, Iterable
 
 import pytest

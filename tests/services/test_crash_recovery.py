@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-import sqlalchemy as sa
 
 from qinglang.domain.findings import Finding, FindingKind, findings_table
 from qinglang.domain.vocab import Category
