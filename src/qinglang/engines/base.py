@@ -20,7 +20,7 @@ Both return the concatenated results (keep them bounded), or, with `into=NAME`,
 keep them as a table for further SQL. `fn` must be picklable: a module-level
 function, or `functools.partial` of one over picklable arguments. `materialize`
 computes a query once and keeps it under a name (iterative jobs, e.g. parallel
-peeling, use it to cut lineage).
+peeling, use it to cut lineage); `number_rows` does so with a dense row index.
 """
 
 from __future__ import annotations
@@ -58,6 +58,10 @@ class Engine(Protocol):
 
     def materialize(self, name: str, query: str) -> None:
         """Compute `query` once and keep it as table `name` (replacing one of that name)."""
+
+    def number_rows(self, name: str, query: str, order_by: Sequence[str], column: str = "i") -> None:
+        """Materialise `query` as `name` with a dense 0-based row number `column` in `order_by` order (an index
+        for compact arrays). Spark numbers range-sorted partitions; nothing moves to one partition."""
 
     def drop(self, name: str) -> None:
         """Forget a registered or materialised table."""

@@ -52,20 +52,34 @@ class DuckDBEngine:
 
     # --- the primitives for work that is not SQL (engines/base.py); here it runs in this process ---
     def map_batches(self, query: str, fn, schema: pa.Schema, into: str | None = None) -> pa.Table | None:
-        parts = list(run_batches(fn, schema, self.batches(query, 100_000)))
-        return self._result(concat(parts, schema), into)
+        return self._result(run_batches(fn, schema, self.batches(query, 100_000)), schema, into)
 
     def group_apply(self, query: str, by: Sequence[str], fn, schema: pa.Schema, order_by: Sequence[str] = (),
                     into: str | None = None, chunk_rows: int = 200_000) -> pa.Table | None:
         order = ", ".join(f'"{c}" ASC NULLS LAST' for c in [*by, *order_by])
         stream = self.batches(f"SELECT * FROM ({query}) ORDER BY {order}", 100_000)
-        parts = list(run_groups(fn, schema, list(by), chunk_rows, stream))
-        return self._result(concat(parts, schema), into)
+        return self._result(run_groups(fn, schema, list(by), chunk_rows, stream), schema, into)
 
-    def _result(self, table: pa.Table, into: str | None) -> pa.Table | None:
+    def _result(self, parts, schema: pa.Schema, into: str | None) -> pa.Table | None:
         if into is None:
-            return table
-        self.register(into, table)
+            return concat(list(parts), schema)
+        # kept as a DuckDB table: parts go to a temporary Parquet file while the query streams (no second statement
+        # may run on the connection meanwhile), then load; memory stays bounded by one part
+        import os
+        import tempfile
+
+        import pyarrow.parquet as pq
+
+        fd, path = tempfile.mkstemp(prefix="qinglang-", suffix=".parquet")
+        os.close(fd)
+        try:
+            with pq.ParquetWriter(path, schema) as w:
+                w.write_table(schema.empty_table())
+                for part in parts:
+                    w.write_table(part)
+            self.materialize(into, f"SELECT * FROM read_parquet({lit(path)})")
+        finally:
+            os.unlink(path)
         return None
 
     def materialize(self, name: str, query: str) -> None:
@@ -74,6 +88,10 @@ class DuckDBEngine:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
         self._tables.add(name)
         self._materialized.add(name)
+
+    def number_rows(self, name: str, query: str, order_by: Sequence[str], column: str = "i") -> None:
+        order = ", ".join(f'"{c}" ASC NULLS LAST' for c in order_by)
+        self.materialize(name, f'SELECT *, (row_number() OVER (ORDER BY {order}) - 1) AS "{column}" FROM ({query})')
 
     def drop(self, name: str) -> None:
         if name in self._registered:

@@ -213,6 +213,25 @@ class SparkEngine:
     def materialize(self, name: str, query: str) -> None:
         self._keep(name, self.df(query))
 
+    def number_rows(self, name: str, query: str, order_by: Sequence[str], column: str = "i") -> None:
+        """Range-sort, checkpoint, count rows per partition, then add each partition's offset: all in the JVM."""
+        from pyspark.sql import functions as F
+
+        df = self.df(query).orderBy(*[F.col(c).asc_nulls_last() for c in order_by])
+        df = df.withColumn("__pid", F.spark_partition_id()).withColumn("__mid", F.monotonically_increasing_id())
+        df = df.localCheckpoint(eager=True)  # fixed partitions: the offsets below must describe these rows
+        counts = sorted((r[0], r[1]) for r in df.groupBy("__pid").count().collect())
+        offsets, at = [], 0
+        for pid, n in counts:
+            offsets.append((pid, at))
+            at += n
+        off = self.spark.createDataFrame(offsets or [(0, 0)], "__pid int, __off long")
+        # monotonically_increasing_id = (partition << 33) + position within the partition
+        out = df.join(F.broadcast(off), "__pid").withColumn(
+            column, (F.col("__off") + F.col("__mid") - F.shiftleft(F.col("__pid").cast("long"), 33)).cast("long"))
+        self._keep(name, out.drop("__pid", "__mid", "__off"))
+        df.unpersist()
+
     def drop(self, name: str) -> None:
         if name in self._lake_views or name not in self._views:
             return

@@ -2,8 +2,11 @@
 
 load -> registration batches -> follower bursts (time or rank basis) -> purchases seen
 from batches -> lockstep groups (events + synchronised FRAUDAR blocks) -> features ->
-fake probabilities. Pure functions of the arrays; `analyse(engine, ...)` only adds
-the reading. Memory is linear in accounts + follows (about 24 bytes per follow).
+fake probabilities. Per-account work happens here on arrays; everything that touches the
+follows goes through follow_data.FollowData, which keeps them on the engine (per-followee
+scans with group_apply, counts in SQL, lookups of only the follows asked for, dense
+blocks by parallel peeling), so the same code runs on DuckDB and on a Spark cluster.
+Memory here is linear in accounts, not in follows.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import numpy as np
 from qinglang.detect.fakefans import features as F
 from qinglang.detect.fakefans import lockstep as L
 from qinglang.detect.fakefans import signals as S
-from qinglang.detect.fakefans.load import Accounts, Follows, load_accounts, load_follows
+from qinglang.detect.fakefans.follow_data import FollowData
+from qinglang.detect.fakefans.load import Accounts, Follows, load_accounts
 
 
 @dataclass
@@ -34,9 +38,9 @@ class Burst:
 @dataclass
 class Analysis:
     acc: Accounts
-    fol: Follows  # sorted by (dst, key)
-    key: np.ndarray  # per follow: time or rank (or 0)
-    ptr: np.ndarray  # followee segment offsets into the sorted follows
+    fol: FollowData  # the follows, on the engine (closed once the analysis is done)
+    key: None  # (kept for compatibility: follows are no longer held here)
+    ptr: np.ndarray  # cumulative in-degrees: ptr[t + 1] - ptr[t] followers of t
     basis: str
     reg_batch: np.ndarray
     reg_windows: S.Windows
@@ -51,66 +55,18 @@ class Analysis:
     model: object
 
 
-def _sort_follows(fol: Follows, n: int):
-    key = fol.t if fol.basis == "time" else (fol.rank if fol.basis == "rank" else np.zeros(fol.n, np.int64))
-    order = np.lexsort((key, fol.dst))
-    fol = Follows(fol.src[order], fol.dst[order], fol.t[order], fol.rank[order], fol.has_time, fol.has_rank)
-    key = key[order]
-    ptr = np.zeros(n + 1, np.int64)
-    np.cumsum(np.bincount(fol.dst, minlength=n), out=ptr[1:])
-    return fol, key, ptr
+def find_bursts(fd: FollowData, llr: float = 16.0, seed_llr: float = 16.0) -> tuple[list[Burst], dict]:
+    """Follower bursts of every followee (time or rank basis), and the candidate windows of the lockstep search:
+    weaker ones (`seed_llr`) and, on ranks, bursts on the pseudo-time clock."""
+    w = fd.burst_windows(llr=llr, seed_llr=seed_llr)
+    bursts = [Burst(t, fd.basis, lo, hi, f, "spike") for t, lo, hi, f in w["burst"]]
+    return bursts, w
 
 
-def _window_followers(fol: Follows, key: np.ndarray, ptr: np.ndarray, target: int, lo: int, hi: int) -> np.ndarray:
-    a, b = int(ptr[target]), int(ptr[target + 1])
-    i = a + int(np.searchsorted(key[a:b], lo, "left"))
-    j = a + int(np.searchsorted(key[a:b], hi, "left"))
-    return fol.src[i:j].astype(np.int64)
-
-
-def find_bursts(acc: Accounts, fol: Follows, key: np.ndarray, ptr: np.ndarray, basis: str,
-                llr: float = 16.0) -> list[Burst]:
-    out: list[Burst] = []
-    if basis == "time":
-        w = S.time_bursts(fol.dst, key, ptr, llr=llr)
-        for seg, lo, hi in zip(w.seg.tolist(), w.start.tolist(), w.end.tolist()):
-            out.append(Burst(seg, "time", lo, hi, _window_followers(fol, key, ptr, seg, lo, hi), "spike"))
-    elif basis == "rank":
-        created_sorted = acc.created[fol.src]
-        w = S.rank_bursts(created_sorted, ptr, llr=llr)
-        for seg, a, b in zip(w.seg.tolist(), w.start.tolist(), w.end.tolist()):
-            base = int(ptr[seg])
-            lo, hi = int(key[base + a]), int(key[base + b - 1]) + 1
-            out.append(Burst(seg, "rank", lo, hi, fol.src[base + a:base + b].astype(np.int64), "spike"))
-    return out
-
-
-def batch_purchases(acc: Accounts, fol: Follows, key: np.ndarray, ptr: np.ndarray, reg_batch: np.ndarray,
-                    basis: str, min_n: int = 5, min_share: float = 0.3) -> list[Burst]:
+def batch_purchases(fd: FollowData, reg_batch: np.ndarray, min_n: int = 5, min_share: float = 0.3) -> list[Burst]:
     """Accounts registered in one batch that follow the same account: a delivery seen from the farm's side."""
-    if basis == "none":
-        return []
-    b_of = reg_batch[fol.src]
-    m = b_of >= 0
-    if not m.any():
-        return []
-    batch_size = np.bincount(reg_batch[reg_batch >= 0])
-    bb, dd, kk = b_of[m], fol.dst[m].astype(np.int64), key[m]
-    order = np.lexsort((kk, dd, bb))
-    bb, dd, kk = bb[order], dd[order], kk[order]
-    starts = np.flatnonzero(np.r_[True, (bb[1:] != bb[:-1]) | (dd[1:] != dd[:-1])])
-    ends = np.r_[starts[1:], bb.size]
-    out: list[Burst] = []
-    for s, e in zip(starts.tolist(), ends.tolist()):
-        k = e - s
-        if k < max(min_n, min_share * batch_size[bb[s]]):
-            continue
-        ks = kk[s:e]
-        lo_i, hi_i = int(0.02 * (k - 1)), int(np.ceil(0.98 * (k - 1)))
-        lo, hi = int(ks[lo_i]), int(ks[hi_i]) + 1
-        t = int(dd[s])
-        out.append(Burst(t, basis, lo, hi, _window_followers(fol, key, ptr, t, lo, hi), "batch_purchase"))
-    return out
+    spans = fd.purchase_windows(reg_batch, min_n=min_n, min_share=min_share)
+    return [Burst(t, fd.basis, lo, hi, f, "batch_purchase") for (t, lo, hi), f in zip(spans, fd.windows_key(spans))]
 
 
 def merge_bursts(bursts: list[Burst]) -> list[Burst]:
@@ -129,26 +85,27 @@ def merge_bursts(bursts: list[Burst]) -> list[Burst]:
     return out
 
 
-def group_stats(g: L.Group, acc: Accounts, fol: Follows, key: np.ndarray, ptr: np.ndarray, reg_batch: np.ndarray,
-                weights: np.ndarray, background: float) -> None:
+def group_stats(g: L.Group, acc: Accounts, fd: FollowData, reg_batch: np.ndarray, weights: np.ndarray,
+                background: float) -> None:
     mem = g.members
-    is_mem = np.zeros(acc.n, bool)
-    is_mem[mem] = True
+    d, ks_all, _ = fd.member_follows(mem, g.targets)
+    lo_d = np.searchsorted(d, g.targets, "left")
+    hi_d = np.searchsorted(d, g.targets, "right")
+    win_targets = [t for t in g.targets.tolist() if t in g.windows]
+    everyone = dict(zip(win_targets, fd.window_counts([(t, *g.windows[t]) for t in win_targets]).tolist()))
     n_edges = n_inside = 0
     f = 0.0
     purity = []
-    for t in g.targets.tolist():
-        a, b = int(ptr[t]), int(ptr[t + 1])
-        sel = is_mem[fol.src[a:b]]
-        ks = key[a:b][sel]
-        n_edges += int(sel.sum())
+    for t, a, b in zip(g.targets.tolist(), lo_d.tolist(), hi_d.tolist()):
+        ks = ks_all[a:b]
+        n_sel = b - a
+        n_edges += n_sel
         lo, hi = g.windows.get(t, (0, 0))
         inside = int(((ks >= lo) & (ks < hi)).sum())
         n_inside += inside
         if t in g.windows:
-            everyone = int(np.searchsorted(key[a:b], hi, "left") - np.searchsorted(key[a:b], lo, "left"))
-            purity.append(inside / max(1, everyone))
-        f += weights[t] * sel.sum()
+            purity.append(inside / max(1, everyone[t]))
+        f += weights[t] * n_sel
     g.size = int(mem.size)
     g.fill = n_edges / max(1, mem.size * g.targets.size)
     g.sync = n_inside / max(1, n_edges)
@@ -168,18 +125,16 @@ def group_stats(g: L.Group, acc: Accounts, fol: Follows, key: np.ndarray, ptr: n
 def key_windows(fx: L.FollowIndex, g: L.Group) -> dict[int, tuple[int, int]]:
     """A group's windows in key units (time, or follow ranks), from its members' follows inside the tkey windows."""
     out = {}
-    for t, (lo, hi) in g.twindows.items():
-        r = fx.key_range(t, lo, hi, g.members)
+    for t, r in fx.key_ranges(g.twindows, g.members).items():
         if r is not None:
             out[int(t)] = r
     return out
 
 
-def group_hits(g: L.Group, acc: Accounts, fol: Follows, key: np.ndarray, ptr: np.ndarray) -> np.ndarray:
+def group_hits(g: L.Group, acc: Accounts, fd: FollowData) -> np.ndarray:
     """Per member: how many of the group's windows (follow and creation windows) it is inside."""
     cnt = np.zeros(g.members.size)
-    for t, (lo, hi) in g.windows.items():
-        w = _window_followers(fol, key, ptr, t, lo, hi)
+    for w in fd.windows_key([(t, lo, hi) for t, (lo, hi) in g.windows.items()]):
         cnt += np.isin(g.members, w)
     c = acc.created[g.members]
     for lo, hi in g.creation_windows:
@@ -187,29 +142,22 @@ def group_hits(g: L.Group, acc: Accounts, fol: Follows, key: np.ndarray, ptr: np
     return cnt
 
 
-def fraudar_blocks(acc: Accounts, fol: Follows, fx: L.FollowIndex, basis: str, k: int, weights: np.ndarray,
+def fraudar_blocks(acc: Accounts, fd: FollowData, fx: L.FollowIndex, basis: str, k: int, weights: np.ndarray,
                    min_sync: float = 0.6, span: int = 2 * S.DAY) -> tuple[list[L.Group], list[dict]]:
     """Dense blocks of the whole follow graph; kept as groups only when synchronised: at least `min_sync` of the
     block's follows of its columns fall, per column, inside one `span`-wide window of the synchrony clock (follow
     times, or the pseudo-time of follow ranks)."""
-    from qinglang.detect.fakefans.graph import from_edges
-    from qinglang.detect.fakefans.peel import dense_blocks
-
-    if fol.n == 0 or k <= 0:
+    if fd.n_edges == 0 or k <= 0:
         return [], []
-    g = from_edges(fol.src, fol.dst, acc.n, acc.n)
-    blocks = dense_blocks(g, k, weights=weights, min_rows=5, min_cols=2)
-    del g
+    blocks = fd.dense_blocks(k, weights, min_rows=5, min_cols=2)
     kept, dropped = [], []
     for b in blocks:
         rows = b.rows.astype(np.int64)
-        is_mem = np.zeros(acc.n, bool)
-        is_mem[rows] = True
         twindows, inside, total = {}, 0, 0
+        d, _, tk = fd.member_follows(rows, b.cols)
         for t in b.cols.tolist():
-            a, e = int(fx.ptr[t]), int(fx.ptr[t + 1])
-            sel = is_mem[fx.src[a:e]]
-            ks = fx.tkey[a:e][sel]
+            a, e = int(np.searchsorted(d, t, "left")), int(np.searchsorted(d, t, "right"))
+            ks = tk[a:e]  # in key order, like the followee's list
             total += ks.size
             ks = ks[ks >= 0]
             if ks.size == 0 or basis == "none":
@@ -265,42 +213,55 @@ def score_burst(b: Burst, acc: Accounts, ptr: np.ndarray, reg_batch: np.ndarray,
 
 
 def analyse(engine, workspace=None, model=None, fraudar_k: int = 3, progress=None,
-            only_followers_of: int | None = None) -> Analysis:
+            only_followers_of: int | None = None, options: dict | None = None) -> Analysis:
+    """The analysis over the lake through `engine`; `options` is the [fakefans] section (peel_eps,
+    exact_peel_max_edges)."""
     def report(step, i):
         if progress:
             progress(f"fakefans: {step}", i, 7)
 
     report("loading accounts", 0)
     acc = load_accounts(engine)
-    report("loading follows", 1)
-    fol = load_follows(engine, acc.n)
-    return analyse_arrays(acc, fol, workspace=workspace, model=model, fraudar_k=fraudar_k, report=report)
+    report("preparing follows", 1)
+    fd = FollowData.from_lake(engine, acc, options)
+    try:
+        return analyse_data(acc, fd, workspace=workspace, model=model, fraudar_k=fraudar_k, report=report)
+    finally:
+        fd.close()
 
 
 def analyse_arrays(acc: Accounts, fol: Follows, workspace=None, model=None, fraudar_k: int = 3,
-                   report=lambda step, i: None, seed_llr: float = 8.0) -> Analysis:
+                   report=lambda step, i: None, seed_llr: float = 8.0, options: dict | None = None) -> Analysis:
+    """The analysis of follows given as index arrays (on a private DuckDB)."""
+    fd = FollowData.from_arrays(acc, fol, options)
+    try:
+        return analyse_data(acc, fd, workspace=workspace, model=model, fraudar_k=fraudar_k, report=report,
+                            seed_llr=seed_llr)
+    finally:
+        fd.close()
+
+
+def analyse_data(acc: Accounts, fd: FollowData, workspace=None, model=None, fraudar_k: int = 3,
+                 report=lambda step, i: None, seed_llr: float = 8.0) -> Analysis:
     from qinglang.detect.fakefans import model as M
 
     n = acc.n
-    basis = fol.basis
-    fol, key, ptr = _sort_follows(fol, n)
+    basis = fd.basis
+    ptr = fd.ptr
     report("registration batches", 2)
     reg_batch, reg_windows = S.registration_batches(acc.created)
     report("follower bursts", 3)
-    spikes = find_bursts(acc, fol, key, ptr, basis)
-    purchases = batch_purchases(acc, fol, key, ptr, reg_batch, basis)
+    spikes, windows = find_bursts(fd, seed_llr=seed_llr)
+    purchases = batch_purchases(fd, reg_batch)
     bursts = merge_bursts(spikes + purchases)
 
     report("lockstep groups", 4)
-    fx = L.follow_index(n, fol.src, fol.dst, key, ptr, basis, acc.created, acc.last_active, acc.snapshot)
+    fx = fd.index()
     events: list[L.Event] = [L.Event("burst", b.target, b.lo, b.hi, b.followers) for b in bursts]
     if seed_llr < 16.0:  # weaker windows only as candidate events: a seed still needs a significant pair
-        events += [L.Event("weak_burst", b.target, b.lo, b.hi, b.followers)
-                   for b in find_bursts(acc, fol, key, ptr, basis, llr=seed_llr)]
+        events += [L.Event("weak_burst", t, lo, hi, f) for t, lo, hi, f in windows["weak_burst"]]
     if basis == "rank":  # bursts on the pseudo-time clock: old accounts delivered together share one pseudo-time
-        w = S.time_bursts(fol.dst, fx.tkey, ptr, llr=seed_llr)
-        events += [L.Event("pseudo_time_burst", t, lo, hi, fx.window(t, lo, hi - 1))
-                   for t, lo, hi in zip(w.seg.tolist(), w.start.tolist(), w.end.tolist())]
+        events += [L.Event("pseudo_time_burst", t, lo, hi, f) for t, lo, hi, f in windows["pseudo_time_burst"]]
     for bi in range(reg_windows.n):
         mem = np.flatnonzero(reg_batch == bi).astype(np.int64)
         events.append(L.Event("registration", -1, int(reg_windows.start[bi]), int(reg_windows.end[bi]), mem))
@@ -308,14 +269,14 @@ def analyse_arrays(acc: Accounts, fol: Follows, workspace=None, model=None, frau
     groups = L.discover(events, fx, reg_spans, n) if basis != "none" else []
     for g in groups:
         g.windows = key_windows(fx, g)
-    indeg = np.bincount(fol.dst, minlength=n)
+    indeg = fd.indeg
     weights = 1.0 / np.log(indeg + 5.0)
-    background = float(weights[fol.dst].sum() / max(1, n + n)) if fol.n else 0.0
-    fr_groups, unsync = fraudar_blocks(acc, fol, fx, basis, fraudar_k, weights)
+    background = float((weights * indeg).sum() / max(1, n + n)) if fd.n_edges else 0.0
+    fr_groups, unsync = fraudar_blocks(acc, fd, fx, basis, fraudar_k, weights)
     groups = L.merge_overlapping(groups + fr_groups)
     groups = [g for g in groups if g.targets.size]
     for g in groups:
-        group_stats(g, acc, fol, key, ptr, reg_batch, weights, background)
+        group_stats(g, acc, fd, reg_batch, weights, background)
     groups.sort(key=lambda g: (-g.score, -g.size))
     member_group = np.full(n, -1, np.int64)
     member_score = np.zeros(n)
@@ -325,13 +286,14 @@ def analyse_arrays(acc: Accounts, fol: Follows, workspace=None, model=None, frau
         member_score[g.members[better]] = g.score
 
     report("features", 5)
-    feats = F.account_features(acc, fol)
+    counts = fd.follow_counts(acc.is_head)
+    feats = F.account_features(acc, counts=counts)
     feats["group_score"] = member_score
     sync_targets = np.zeros(n)
     for g in groups:
         if g.score < 0.5:
             continue
-        cnt = group_hits(g, acc, fol, key, ptr)
+        cnt = group_hits(g, acc, fd)
         sync_targets[g.members] = np.maximum(sync_targets[g.members], cnt)
     feats["sync_targets"] = sync_targets
     feats["reg_batch"] = (reg_batch >= 0).astype(np.float64)
@@ -341,9 +303,7 @@ def analyse_arrays(acc: Accounts, fol: Follows, workspace=None, model=None, frau
     feats["burst_follows"] = in_burst
 
     report("scoring", 6)
-    is_head_edge = acc.is_head[fol.dst]
-    cand_mask = np.zeros(n, bool)
-    cand_mask[fol.src[is_head_edge]] = True
+    cand_mask = counts["to_head"] > 0  # followers of head accounts
     cand_mask[member_group >= 0] = True
     candidates = np.flatnonzero(cand_mask)
     mdl = model if model is not None else (M.load(workspace) if workspace is not None else M.UnsupervisedModel())
@@ -356,12 +316,12 @@ def analyse_arrays(acc: Accounts, fol: Follows, workspace=None, model=None, frau
 
     # a lockstep group's deliveries are purchase windows too (a slow drip into a star's follower list does not
     # show in its follower curve); they join the bursts of the same account when the windows overlap
-    delivered = [Burst(int(t), basis, lo, hi, _window_followers(fol, key, ptr, int(t), lo, hi), "lockstep")
-                 for g in groups if g.score >= 0.5 for t, (lo, hi) in g.windows.items()]
+    spans = [(int(t), lo, hi) for g in groups if g.score >= 0.5 for t, (lo, hi) in g.windows.items()]
+    delivered = [Burst(t, basis, lo, hi, f, "lockstep") for (t, lo, hi), f in zip(spans, fd.windows_key(spans))]
     bursts = merge_bursts(bursts + delivered)
     for b in bursts:
         score_burst(b, acc, ptr, reg_batch, scores, member_group, groups)
     report("done", 7)
-    return Analysis(acc=acc, fol=fol, key=key, ptr=ptr, basis=basis, reg_batch=reg_batch, reg_windows=reg_windows,
+    return Analysis(acc=acc, fol=fd, key=None, ptr=ptr, basis=basis, reg_batch=reg_batch, reg_windows=reg_windows,
                     bursts=bursts, groups=groups, member_group=member_group, unsynchronised_blocks=unsync,
                     feats=feats, candidates=candidates, scores=scores, contributions=contrib, model=mdl)

@@ -32,7 +32,8 @@ def analysis(ctx: DetectContext):
         from qinglang.detect.fakefans.analysis import analyse
 
         cfg = _settings(ctx)
-        a = analyse(ctx.engine, ctx.workspace, fraudar_k=int(cfg.get("fraudar_blocks", 3)), progress=ctx.progress)
+        a = analyse(ctx.engine, ctx.workspace, fraudar_k=int(cfg.get("fraudar_blocks", 3)), progress=ctx.progress,
+                    options=cfg)
         ctx.extra[CACHE_KEY] = a
     return a
 

@@ -100,26 +100,37 @@ def activity_features(acc) -> dict[str, np.ndarray]:
     }
 
 
-def follow_features(acc, fol) -> dict[str, np.ndarray]:
+def follow_counts(acc, fol) -> dict[str, np.ndarray]:
+    """Per account: follows made, follows of head accounts, follows made within 30 days of registering (time
+    basis; else 0), from follow arrays. FollowData.follow_counts computes the same on the engine."""
     n = acc.n
     out_deg = np.bincount(fol.src, minlength=n).astype(np.float64)
     to_head = np.bincount(fol.src, weights=acc.is_head[fol.dst].astype(np.float64), minlength=n)
-    share = np.divide(to_head, out_deg, out=np.zeros(n), where=out_deg > 0)
     if fol.has_time:
         young = ((fol.t - acc.created[fol.src]) < 30 * DAY) & (fol.t >= 0)
         y = np.bincount(fol.src, weights=young.astype(np.float64), minlength=n)
-        young_share = np.divide(y, out_deg, out=np.zeros(n), where=out_deg > 0)
     else:
-        young_share = np.zeros(n)
+        y = np.zeros(n)
+    return {"out_deg": out_deg, "to_head": to_head, "young": y}
+
+
+def follow_features(acc, fol=None, counts: dict | None = None) -> dict[str, np.ndarray]:
+    n = acc.n
+    c = counts if counts is not None else follow_counts(acc, fol)
+    out_deg = np.asarray(c["out_deg"], np.float64)
+    share = np.divide(np.asarray(c["to_head"], np.float64), out_deg, out=np.zeros(n), where=out_deg > 0)
+    young_share = np.divide(np.asarray(c["young"], np.float64), out_deg, out=np.zeros(n), where=out_deg > 0)
     return {"head_followee_share": share, "young_follow_share": young_share}
 
 
-def account_features(acc, fol) -> dict[str, np.ndarray]:
-    """Every feature that needs no lockstep search (profile, activity, follow graph); the lockstep ones are 0."""
+def account_features(acc, fol=None, counts: dict | None = None) -> dict[str, np.ndarray]:
+    """Every feature that needs no lockstep search (profile, activity, follow graph); the lockstep ones are 0.
+
+    The follow-graph features come from `counts` (FollowData.follow_counts) or, given arrays, from `fol`."""
     feats = {name: np.zeros(acc.n) for name in ("group_score", "sync_targets", "reg_batch", "burst_follows")}
     feats.update(profile_features(acc))
     feats.update(activity_features(acc))
-    feats.update(follow_features(acc, fol))
+    feats.update(follow_features(acc, fol, counts))
     return feats
 
 

@@ -143,6 +143,22 @@ class FollowIndex:
         ks = self.key[i:j][sel]
         return int(ks.min()), int(ks.max()) + 1
 
+    # batched forms: the engine-backed index (follow_data.EngineFollowIndex) answers each with one query
+    def windows(self, spans: list[tuple[int, int, int]]) -> list[np.ndarray]:
+        """`window(t, lo, hi)` for each (t, lo, hi)."""
+        return [self.window(t, lo, hi) for t, lo, hi in spans]
+
+    def key_ranges(self, twindows: dict[int, tuple[int, int]], members: np.ndarray) -> dict[int, tuple[int, int] | None]:
+        """`key_range(t, lo, hi, members)` for each target's [lo, hi]."""
+        return {t: self.key_range(t, lo, hi, members) for t, (lo, hi) in twindows.items()}
+
+    def out_follows(self, accounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Followees (int64) and tkeys of the accounts' follows, account by account."""
+        starts, ends = self.out_ptr[accounts], self.out_ptr[accounts + 1]
+        lens = ends - starts
+        idx = np.repeat(starts - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens) + np.arange(int(lens.sum()))
+        return self.out_dst[idx].astype(np.int64), self.out_tkey[idx]
+
 
 def follow_index(n: int, src: np.ndarray, dst: np.ndarray, key: np.ndarray, ptr: np.ndarray, basis: str,
                  created: np.ndarray, last_active: np.ndarray | None = None, snapshot: int = 0) -> FollowIndex:
@@ -225,11 +241,7 @@ def discover_targets(seed: np.ndarray, fx: FollowIndex, min_share: float = 0.3, 
                      narrow: int = 2 * DAY) -> dict[int, tuple[int, int]]:
     """Accounts at least `min_share` of the seed followed inside one window: target -> [lo, hi] on the tkey clock."""
     need = max(3, int(np.ceil(min_share * seed.size)))
-    starts, ends = fx.out_ptr[seed], fx.out_ptr[seed + 1]
-    lens = ends - starts
-    idx = np.repeat(starts - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens) + np.arange(int(lens.sum()))
-    d = fx.out_dst[idx].astype(np.int64)
-    k = fx.out_tkey[idx]
+    d, k = fx.out_follows(seed)
     m = k >= 0
     d, k = d[m], k[m]
     windows: dict[int, tuple[int, int]] = {}
@@ -340,7 +352,7 @@ def members_of(twindows: dict[int, tuple[int, int]], cwindows: list[tuple[int, i
                seed_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Members given the windows: accounts whose window pattern is improbable by chance (see the module doc)."""
     targets = sorted(twindows)
-    parts = [fx.window(t, *twindows[t]) for t in targets]
+    parts = fx.windows([(t, *twindows[t]) for t in targets])
     if len(parts) > MAX_WINDOWS:
         keep = np.argsort([-p.size for p in parts], kind="stable")[:MAX_WINDOWS]
         targets = [targets[i] for i in sorted(keep)]

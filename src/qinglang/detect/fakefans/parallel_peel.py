@@ -69,8 +69,11 @@ def approximation_factor(eps: float = DEFAULT_EPS) -> float:
     return 2.0 * (1.0 + eps)
 
 
-def _exact_tail(engine, table: str, k_rows: int | None = None) -> tuple[Block, int]:
-    """Collect the alive edges (r, c, w) and run the exact greedy on them; indices mapped back."""
+def _exact_tail(engine, table: str, exact_weights: np.ndarray | None = None) -> tuple[Block, int]:
+    """Collect the alive edges (r, c, w) and run the exact greedy on them; indices mapped back.
+
+    `exact_weights` (per column index), when given, replaces the engine's w: the greedy then sees exactly the
+    weights a one-machine run computes (the engines' logarithms may differ in the last bit)."""
     from qinglang.detect.fakefans.graph import from_edges
     from qinglang.detect.fakefans.peel import peel
 
@@ -84,6 +87,8 @@ def _exact_tail(engine, table: str, k_rows: int | None = None) -> tuple[Block, i
     cols, ci = np.unique(c, return_inverse=True)
     cw = np.zeros(cols.size)
     cw[ci] = w
+    if exact_weights is not None:
+        cw = np.asarray(exact_weights, np.float64)[cols]
     g = from_edges(ri, ci, rows.size, cols.size)
     b = peel(g, weights=cw)
     return Block(rows[b.rows.astype(np.int64)], cols[b.cols.astype(np.int64)], float(b.score)), int(r.size)
@@ -91,7 +96,7 @@ def _exact_tail(engine, table: str, k_rows: int | None = None) -> tuple[Block, i
 
 def parallel_peel(engine, edges: str, weights: str, eps: float = DEFAULT_EPS,
                   exact_max_edges: int = DEFAULT_EXACT_MAX_EDGES, exclude_rows: str | None = None,
-                  progress=None) -> tuple[Block, PeelRun]:
+                  progress=None, exact_weights: np.ndarray | None = None) -> tuple[Block, PeelRun]:
     """The densest block of `edges` (a table or query with distinct BIGINT r, c) under the weights
     `weights` (c, w), skipping the rows in `exclude_rows` (a table with column r) if given."""
     if eps <= 0:
@@ -120,7 +125,7 @@ def parallel_peel(engine, edges: str, weights: str, eps: float = DEFAULT_EPS,
                     engine.drop(best_table)
                 best_g, best_table = g, cur
             if m <= exact_max_edges:
-                exact, run.exact_edges = _exact_tail(engine, cur)
+                exact, run.exact_edges = _exact_tail(engine, cur, exact_weights)
                 if k == 0:  # the whole graph fits: exactly the greedy's block
                     block, run.method = exact, "exact"
                 elif exact.score >= best_g:
@@ -203,7 +208,7 @@ def polish(engine, graph: str, block: Block, steps: int = 5) -> Block:
 
 def dense_blocks_engine(engine, edges: str, weights: str, k: int, eps: float = DEFAULT_EPS,
                         exact_max_edges: int = DEFAULT_EXACT_MAX_EDGES, min_rows: int = 2, min_cols: int = 1,
-                        progress=None) -> list[tuple[Block, PeelRun]]:
+                        progress=None, exact_weights: np.ndarray | None = None) -> list[tuple[Block, PeelRun]]:
     """Up to k blocks, each peeled after removing the rows of the blocks found before it (as peel.dense_blocks)."""
     found: list[tuple[Block, PeelRun]] = []
     taken = f"__pp_taken{next(_ids)}"
@@ -212,7 +217,8 @@ def dense_blocks_engine(engine, edges: str, weights: str, k: int, eps: float = D
         for _ in range(k):
             engine.register(taken, pa.table({"r": pa.array(removed, pa.int64())}))
             b, run = parallel_peel(engine, edges, weights, eps=eps, exact_max_edges=exact_max_edges,
-                                   exclude_rows=taken if removed.size else None, progress=progress)
+                                   exclude_rows=taken if removed.size else None, progress=progress,
+                                   exact_weights=exact_weights)
             if b.rows.size < min_rows or b.cols.size < min_cols:
                 break
             found.append((b, run))
