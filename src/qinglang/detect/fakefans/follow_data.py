@@ -358,6 +358,7 @@ class EngineFollowIndex(L.FollowIndex):
                          out_tkey=empty, out_deg=data.outdeg, created=created, life_end=end, created_order=c_order,
                          created_sorted=created[c_order])
         self.data = data
+        self.real_clock = data.basis == "time"  # tkey is the follow time itself (lockstep.follow_index)
         self._windows: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray]] = {}
         self._out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
