@@ -314,14 +314,14 @@ def evaluate_linkage(root: Path, splink: bool = True, sets=LINKAGE_SETS, progres
 
 def evaluate(datasets: Path | None = None, simulator: bool = True, snapshot: Path | None = None,
              accounts: int = 100_000, seed: int = 11, closed: int | None = None, splink: bool = True,
-             progress=None) -> dict[str, Any]:
+             progress=None, linkage_skipped: str | None = None) -> dict[str, Any]:
     res: dict[str, Any] = {}
     if simulator:
         res["simulator"] = evaluate_simulator(snapshot, accounts, seed, closed, progress)
     if datasets is not None:
         res["linkage_sets"] = evaluate_linkage(datasets, splink=splink, progress=progress)
     else:
-        res["linkage_sets"] = {"skipped": "../shared/datasets is not present (give --datasets)"}
+        res["linkage_sets"] = {"skipped": linkage_skipped or "../shared/datasets is not present (give --datasets)"}
     res["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return res
 

@@ -90,6 +90,7 @@ class Linker:
         self._total_pairs = total_pairs
         self.report = FitReport()
         self._cache: tuple | None = None  # (candidates, pattern codes, tf sums) of the last fit
+        self._u_unseen: dict[int, np.ndarray] = {}  # levels the random sample never met
         self._rng = np.random.default_rng(settings.seed)
 
     # --- pairs -----------------------------------------------------------------------------
@@ -168,14 +169,18 @@ class Linker:
             nn = counts.sum()
             if nn == 0:
                 continue
-            u = np.maximum(counts, 0.5) / nn  # a level never seen among random pairs: half a pair
+            u = np.maximum(counts, 0.5) / nn  # a level never seen among random pairs: half a pair for now
             u = np.maximum(u, 1e-12)
             u[0] = 0.0
             u[1:] /= u[1:].sum()
+            unseen = counts == 0
+            unseen[0] = False
             for k, lv in enumerate(comp.levels, start=1):
                 if lv.u is not None:
                     u[k] = lv.u
+                    unseen[k] = False
             self.model.u[c] = u
+            self._u_unseen[c] = unseen
         self.report.seconds["u"] = round(time.perf_counter() - t0, 3)
 
     def _fixed_m(self) -> list[np.ndarray]:
@@ -253,7 +258,7 @@ class Linker:
             return
         if len(codes) == 0 or self.total_pairs == 0:
             return
-        uniq, inv = np.unique(codes, return_inverse=True)
+        uniq, inv, _ = self._unique(codes)
         if tf_sum is None:
             counts = np.bincount(inv).astype(np.float64)
             evidence = self._pattern_evidence(uniq)
@@ -272,6 +277,55 @@ class Linker:
         self.report.expected_matches = float((prob_from_weight(evidence + logit2(pi)) * counts).sum())
         self.model.prior = float(pi)
         self.report.prior = self.model.prior
+
+    def _unique(self, codes: np.ndarray):
+        """np.unique(codes, return_inverse, return_counts), remembered for the last array asked."""
+        c = getattr(self, "_uniq_cache", None)
+        if c is not None and c[0] is codes:
+            return c[1], c[2], c[3]
+        uniq, inv, counts = np.unique(codes, return_inverse=True, return_counts=True)
+        self._uniq_cache = (codes, uniq, inv, counts)
+        return uniq, inv, counts
+
+    def _refine_rare_u(self, codes: np.ndarray) -> bool:
+        """u of levels too rare for the random sample, from their count among the candidates.
+
+        A level the random pairs never showed (a near-duplicate avatar, a shared device) has u below
+        one in the sample size, and the sample cannot say how far below. The blocking meets such
+        pairs wherever they are, so their count among the candidates, less the matches the model
+        expects there (m x expected matches), over all pairs estimates u; at least one pair's worth.
+        """
+        if not self._u_unseen or self.settings.prior is not None or len(codes) == 0:
+            return False
+        total = self.total_pairs
+        expected = self.report.expected_matches
+        uniq, _, counts = self._unique(codes)
+        pats = decode_patterns(uniq, len(self.settings.comparisons))
+        changed = False
+        for c, unseen in self._u_unseen.items():
+            if not unseen.any():
+                continue
+            per_level = np.bincount(pats[:, c], weights=counts, minlength=len(unseen))
+            u = self.model.u[c].copy()
+            moved = False
+            for k in np.flatnonzero(unseen):
+                est = max(per_level[k] - self.model.m[c][k] * expected, 1.0) / total
+                if est < u[k]:
+                    u[k] = est
+                    moved = True
+            if not moved:
+                continue
+            comp = self.settings.comparisons[c]
+            fixed = {k for k, lv in enumerate(comp.levels, start=1) if lv.u is not None}
+            rest = [k for k in range(1, len(u)) if not unseen[k] and k not in fixed]
+            if rest:  # keep the levels summing to one: the common levels absorb the difference
+                keep = u[np.flatnonzero(unseen)].sum() + sum(u[k] for k in fixed)
+                u[rest] *= (1.0 - keep) / u[rest].sum()
+            self.model.u[c] = u
+            changed = True
+        if changed:
+            self.report.notes.append("u of levels unseen among random pairs estimated from the candidates")
+        return changed
 
     def _pattern_evidence(self, uniq_codes: np.ndarray) -> np.ndarray:
         pats = decode_patterns(uniq_codes, len(self.settings.comparisons))
@@ -311,6 +365,9 @@ class Linker:
         t1 = time.perf_counter()
         tf_sum = self._tf_sum(cands, codes)
         self.estimate_prior(cands, codes, tf_sum)
+        if self._refine_rare_u(codes):
+            tf_sum = self._tf_sum(cands, codes)
+            self.estimate_prior(cands, codes, tf_sum)
         self.report.seconds["prior"] = round(time.perf_counter() - t1, 3)
         self.model.meta.update({"candidates": len(cands), "u_pairs": self.report.u_pairs,
                                 "expected_matches": round(self.report.expected_matches, 2)})
@@ -352,7 +409,12 @@ class Linker:
                 elif lv.tf:
                     lc, rc, freq = self.codes.get(lv.tf)
                     code = lc[i[sel]]
-                    tf = np.where(code >= 0, freq[np.maximum(code, 0)], np.nan)
+                    if lv.tf_exclude:
+                        cnt, tot = self.codes.counts(lv.tf)
+                        f = np.maximum(cnt - lv.tf_exclude, 0.5) / tot
+                    else:
+                        f = freq
+                    tf = np.where(code >= 0, f[np.maximum(code, 0)], np.nan)
                 else:
                     if fr is None:
                         fr = self.frame(i, j)
@@ -366,7 +428,7 @@ class Linker:
 
     def _predict_cached(self, cands: Candidates, min_prob: float) -> Predictions:
         _, codes, tf_sum = self._cache
-        uniq, inv = np.unique(codes, return_inverse=True)
+        uniq, inv, _ = self._unique(codes)
         weight = self.model.prior_weight + self._pattern_evidence(uniq)[inv] + tf_sum
         prob = prob_from_weight(weight)
         keep = np.flatnonzero(prob >= min_prob)

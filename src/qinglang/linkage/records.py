@@ -143,6 +143,7 @@ class CodeBook:
         self._codes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._values: dict[str, np.ndarray] = {}
         self._groups: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
+        self._counts: dict[str, tuple[np.ndarray, float]] = {}
         self.tf_override: dict[str, Any] = {}  # column -> callable(values: np.ndarray) -> frequencies
 
     @property
@@ -209,6 +210,11 @@ class CodeBook:
         self._groups[key] = out
         return out
 
+    def counts(self, column: str) -> tuple[np.ndarray, float]:
+        """(holders per code, records with a value) of a column."""
+        self.get(column)
+        return self._counts[column]
+
     def values(self, column: str) -> np.ndarray:
         """The distinct values of a column (object array of str), indexed by code."""
         self.get(column)
@@ -223,6 +229,7 @@ class CodeBook:
             (lc, rc), counts, vals = self._small_codes(
                 [self.left.col(column), self.right.col(column)] if not self.same else [self.left.col(column)] * 2)
             freq = counts / max(1.0, counts.sum())
+            self._counts[column] = (counts, max(1.0, float(counts.sum())))
             got = (lc, rc, freq)
             self._codes[column] = got
             self._values[column] = vals
@@ -244,6 +251,7 @@ class CodeBook:
         valid = idx >= 0
         counts = np.bincount(idx[valid], minlength=n_codes).astype(np.float64)
         freq = counts / max(1, int(valid.sum()))
+        self._counts[column] = (counts, float(max(1, int(valid.sum()))))
         nl = self.left.n
         lc = idx[:nl]
         rc = lc if self.same else idx[nl:]

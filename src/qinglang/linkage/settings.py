@@ -52,6 +52,7 @@ class Level:
     tf_pair: str | None = None  # pair-feature column holding the frequency to use as u
     tf_min: float = 1e-9  # floor of a term-frequency u
     tf_weight: float = 1.0  # 0..1: how much of the term-frequency adjustment to apply
+    tf_exclude: int = 0  # holders of the value not counted in its frequency (1: the pair's own other record)
     m: float | None = None  # starting (or fixed) m
     u: float | None = None  # fixed u (otherwise estimated from random pairs)
     fix_m: bool = False
@@ -65,6 +66,8 @@ class Level:
             d["tf_min"] = self.tf_min
         if self.tf_weight != 1.0:
             d["tf_weight"] = self.tf_weight
+        if self.tf_exclude:
+            d["tf_exclude"] = self.tf_exclude
         if self.fix_m:
             d["fix_m"] = True
         return d
@@ -174,7 +177,8 @@ class LinkageSettings:
             if kind not in KINDS:
                 raise QinglangError(
                     f"linkage settings: comparison {c!r} level {i + 1}: unknown kind {kind!r}; known: {sorted(KINDS)}")
-            opts = {k: x.pop(k) for k in ("tf", "tf_pair", "tf_min", "tf_weight", "m", "u", "fix_m") if k in x}
+            opts = {k: x.pop(k) for k in ("tf", "tf_pair", "tf_min", "tf_weight", "tf_exclude", "m", "u", "fix_m")
+                    if k in x}
             label = x.pop("label", None) or _default_label(kind, x)
             KINDS[kind].check(c, i, x)
             if opts.get("tf") is True:

@@ -226,7 +226,8 @@ def build_registry(app, progress=None):
                         id_rows.append(r_new)
                         id_kinds.append(kind)
                         id_vals.append(value)
-                        id_freq.append(float(ids.freq[code]))
+                        # others than this banned account holding the value (a new registration is no account yet)
+                        id_freq.append(max(float(ids.freq[code]) - 1.0 / max(ids.n_accounts, 1), 0.0))
             meta["fit"] = {"prior": res.linker.model.prior, "candidates": res.stats.get("candidates")}
             reg = Registry.build(banned, bprof, np.array(id_rows, np.int64), id_kinds, id_vals,
                                  np.array(id_freq), tf, res.linker.model, section, meta)

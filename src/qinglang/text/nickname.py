@@ -217,6 +217,37 @@ def _syllables_of(s: str) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _affix_syllables() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
+    """The decorative affixes as syllable sequences (官方 -> guan fang), longest first: also strips their
+    homophones (冠方) and their pinyin (guanfang)."""
+    def sylls(words):
+        out = {tuple(_syllables_of(w)) for w in words if any(is_cjk(c) for c in w) and len(w) >= 2}
+        return tuple(sorted((x for x in out if len(x) >= 2), key=len, reverse=True))
+
+    return sylls(DECORATIVE_PREFIXES), sylls(DECORATIVE_SUFFIXES)
+
+
+def _strip_affix_syllables(sylls: list[str]) -> list[str]:
+    prefixes, suffixes = _affix_syllables()
+    changed = True
+    while changed and len(sylls) > 2:
+        changed = False
+        for suf in suffixes:
+            n = len(suf)
+            if len(sylls) - n >= 2 and tuple(sylls[-n:]) == suf:
+                sylls = sylls[:-n]
+                changed = True
+                break
+        for pre in prefixes:
+            n = len(pre)
+            if len(sylls) - n >= 2 and tuple(sylls[:n]) == pre:
+                sylls = sylls[n:]
+                changed = True
+                break
+    return sylls
+
+
 def _keys_tuple(simplified: str) -> tuple:
     clean = simplified.translate(_KEEP)
     fan = _has_fan_marker(clean)
@@ -227,7 +258,7 @@ def _keys_tuple(simplified: str) -> tuple:
     core = base.translate(_CANON)
     if hanzi >= 2:  # letters inserted among hanzi go (王a小明); long numbers stay
         core = core.translate(_NO_LATIN)
-    sylls = _syllables_of(base)
+    sylls = _strip_affix_syllables(_syllables_of(base))
     pinyin = "".join(sylls)
     pinyin_hanzi = None
     if hanzi >= 2 and _HAS_LATIN.search(base):
@@ -272,8 +303,41 @@ def nickname_keys_many(nicknames: list[str | None], chunk: int = 20_000) -> list
     return out
 
 
-def nickname_columns(nicknames: list[str | None], chunk: int = 20_000) -> dict[str, list]:
-    """Keys of many nicknames as columns (KEY_COLUMNS), None where the nickname is missing."""
+def _columns_of_chunk(nicknames: list[str | None]) -> list[list]:
+    cols: list[list] = [[] for _ in KEY_COLUMNS]
+    empty = (None,) * len(KEY_COLUMNS)
+    for part, simplified in _simplified_chunks(nicknames, 20_000):
+        for raw, simp in zip(part, simplified):
+            row = _keys_tuple(simp) if raw else empty
+            for c, v in zip(cols, row):
+                c.append(v)
+    return cols
+
+
+def nickname_columns(nicknames: list[str | None], chunk: int = 20_000, processes: int | None = None) -> dict[str, list]:
+    """Keys of many nicknames as columns (KEY_COLUMNS), None where the nickname is missing.
+
+    Above 200,000 names the work is spread over the machine's cores (forked workers).
+    """
+    import os
+    import sys
+
+    n_proc = processes if processes is not None else min(os.cpu_count() or 1, 8)
+    if n_proc > 1 and len(nicknames) > 200_000 and sys.platform.startswith("linux"):
+        import multiprocessing as mp
+
+        step = -(-len(nicknames) // (n_proc * 4))
+        parts = [nicknames[k:k + step] for k in range(0, len(nicknames), step)]
+        try:
+            with mp.get_context("fork").Pool(n_proc) as pool:
+                done = pool.map(_columns_of_chunk, parts)
+        except OSError:  # no fork here: do it in this process
+            done = [_columns_of_chunk(p) for p in parts]
+        cols = [[] for _ in KEY_COLUMNS]
+        for d in done:
+            for c, part in zip(cols, d):
+                c.extend(part)
+        return dict(zip(KEY_COLUMNS, cols))
     cols: list[list] = [[] for _ in KEY_COLUMNS]
     empty = (None,) * len(KEY_COLUMNS)
     for part, simplified in _simplified_chunks(nicknames, chunk):

@@ -25,15 +25,18 @@ NICKNAME = {
         # the star: policy fixes this level's weight at log2(0.001 / 0.5), about -9 bits.
         {"kind": "custom", "function": "fan_derivative", "label": "fan-club name of it (粉丝团/后援会...)",
          "m": 0.001, "fix_m": True, "u": 0.5},
-        {"kind": "exact", "column": "n_clean", "tf": True, "label": "same name"},
-        {"kind": "exact", "column": "n_core", "tf": True, "label": "same name after undoing tricks"},
-        {"kind": "exact_any", "columns": ["n_pinyin", "n_pinyin_hanzi"], "tf": "n_pinyin",
+        {"kind": "exact", "column": "n_clean", "tf": True, "tf_exclude": 1, "label": "same name"},
+        {"kind": "exact", "column": "n_core", "tf": True, "tf_exclude": 1,
+         "label": "same name after undoing tricks"},
+        {"kind": "exact_any", "columns": ["n_pinyin", "n_pinyin_hanzi"], "tf": "n_pinyin", "tf_exclude": 1,
          "label": "same pronunciation (homophones, pinyin)"},
         {"kind": "custom", "function": "shape_twin", "column": "n_core", "label": "look-alike characters"},
-        {"kind": "exact", "column": "n_fuzzy", "tf": True, "label": "near-homophone"},
+        {"kind": "exact", "column": "n_fuzzy", "tf": True, "tf_exclude": 1, "label": "near-homophone"},
         {"kind": "custom", "function": "initials_of", "label": "initials of the name"},
         {"kind": "custom", "function": "contains", "column": "n_core", "min_len": 2,
          "label": "one name inside the other (小冰冰 / 冰冰)"},
+        {"kind": "custom", "function": "contains", "column": "n_pinyin", "min_len": 6,
+         "label": "one pronunciation inside the other"},
         {"kind": "jaro_winkler", "column": "n_pinyin", "min": 0.92, "label": "pronunciation jaro-winkler >= 0.92"},
         {"kind": "jaro_winkler", "column": "n_pinyin", "min": 0.80, "label": "pronunciation jaro-winkler >= 0.80"},
         {"kind": "else", "label": "different"},
@@ -45,7 +48,7 @@ AVATAR = {
     "description": "avatar perceptual hash (Hamming distance; stock and default avatars weigh little)",
     "columns": ["avatar"],
     "levels": [
-        {"kind": "exact", "column": "avatar", "tf": True, "label": "same avatar"},
+        {"kind": "exact", "column": "avatar", "tf": True, "tf_exclude": 1, "label": "same avatar"},
         {"kind": "hamming", "column": "avatar", "max": 6, "label": "near-duplicate avatar (<= 6 bits)"},
         {"kind": "hamming", "column": "avatar", "max": 12, "label": "similar avatar (<= 12 bits)"},
         {"kind": "else", "label": "different"},
@@ -59,12 +62,13 @@ IDENTITY = {
     "pair_columns": ["id_level"],
     "levels": [
         {"kind": "pair", "column": "id_level", "eq": 6, "label": "two or more person/handset identities",
-         "tf_pair": "id_tf"},
-        {"kind": "pair", "column": "id_level", "eq": 5, "label": "id document or payment account", "tf_pair": "id_tf"},
-        {"kind": "pair", "column": "id_level", "eq": 4, "label": "phone", "tf_pair": "id_tf"},
-        {"kind": "pair", "column": "id_level", "eq": 3, "label": "device", "tf_pair": "id_tf"},
-        {"kind": "pair", "column": "id_level", "eq": 2, "label": "email", "tf_pair": "id_tf"},
-        {"kind": "pair", "column": "id_level", "eq": 1, "label": "IP address only", "tf_pair": "id_tf"},
+         "tf_pair": "id_tf", "tf_min": 1e-8},
+        {"kind": "pair", "column": "id_level", "eq": 5, "label": "id document or payment account", "tf_pair": "id_tf",
+         "tf_min": 1e-8},
+        {"kind": "pair", "column": "id_level", "eq": 4, "label": "phone", "tf_pair": "id_tf", "tf_min": 1e-8},
+        {"kind": "pair", "column": "id_level", "eq": 3, "label": "device", "tf_pair": "id_tf", "tf_min": 1e-8},
+        {"kind": "pair", "column": "id_level", "eq": 2, "label": "email", "tf_pair": "id_tf", "tf_min": 1e-8},
+        {"kind": "pair", "column": "id_level", "eq": 1, "label": "IP address only", "tf_pair": "id_tf", "tf_min": 1e-6},
         {"kind": "else", "label": "nothing shared"},
     ],
 }
@@ -90,7 +94,7 @@ BIO = {
     "description": "profile text",
     "columns": ["bio_norm"],
     "levels": [
-        {"kind": "exact", "column": "bio_norm", "tf": True, "label": "same bio"},
+        {"kind": "exact", "column": "bio_norm", "tf": True, "tf_exclude": 1, "label": "same bio"},
         {"kind": "indel_ratio", "column": "bio_norm", "min": 0.8, "label": "bio similarity >= 0.8"},
         {"kind": "indel_ratio", "column": "bio_norm", "min": 0.5, "label": "bio similarity >= 0.5"},
         {"kind": "else", "label": "different"},
@@ -119,6 +123,9 @@ DECLARED = {
         {"kind": "else", "label": "says nothing"},
     ],
 }
+
+# Term frequencies count the accounts holding a value besides the banned account itself (`tf_exclude`):
+# the chance that an unrelated new account shares a value is that of the *other* holders.
 
 COMPARISONS = [NICKNAME, AVATAR, IDENTITY, FANS, BIO, TIMING, DECLARED]
 

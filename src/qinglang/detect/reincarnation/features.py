@@ -72,6 +72,8 @@ def profile_columns(nicknames: list[str | None], avatars: list[str | None] | Non
     cols["n_initials_only"] = pa.array(
         [bool(b) and b.isascii() and b.isalpha() and 2 <= len(b) <= 8 and h == 0
          for b, h in zip(keys["base"], keys["hanzi"])], pa.bool_())
+    # a name partly spelled in letters (阿xmmzls, 花kfg): its initials may abbreviate the original
+    cols["n_has_latin"] = pa.array([bool(b) and any("a" <= c <= "z" for c in b) for b in keys["base"]], pa.bool_())
     if avatars is not None:
         cols["avatar"] = pa.array([str(a).strip().lower() if a else None for a in avatars], pa.string())
     if bios is not None:
@@ -174,12 +176,40 @@ class Csr:
 
 @nb.njit(cache=True, nogil=True)
 def _common_counts(ip_a, va, ip_b, vb, i, j, skip):
-    """For pairs (i[k] in set A, j[k] in set B): number of common members not in `skip`."""
+    """For pairs (i[k] in set A, j[k] in set B): number of common members not in `skip`.
+
+    Merges when the two sets are of similar size; otherwise looks each member of the smaller set up
+    in the larger by binary search (a comeback with 20 followers against a star with a million).
+    """
     out = np.zeros(len(i), dtype=np.int64)
     for k in range(len(i)):
         a0, a1 = ip_a[i[k]], ip_a[i[k] + 1]
         b0, b1 = ip_b[j[k]], ip_b[j[k] + 1]
+        na, nb_ = a1 - a0, b1 - b0
+        if na == 0 or nb_ == 0:
+            continue
         c = 0
+        if na * 16 < nb_ or nb_ * 16 < na:
+            if na <= nb_:
+                s0, s1, l0, l1, small, large = a0, a1, b0, b1, va, vb
+            else:
+                s0, s1, l0, l1, small, large = b0, b1, a0, a1, vb, va
+            lo = l0
+            for p in range(s0, s1):
+                x = small[p]
+                if skip[x]:
+                    continue
+                hi = l1
+                while lo < hi:
+                    mid = (lo + hi) >> 1
+                    if large[mid] < x:
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                if lo < l1 and large[lo] == x:
+                    c += 1
+            out[k] = c
+            continue
         while a0 < a1 and b0 < b1:
             x, y = va[a0], vb[b0]
             if x == y:
@@ -307,12 +337,17 @@ class IdentitySets:
 
     def __init__(self, rows: np.ndarray, kinds: list[str] | np.ndarray, values: pa.Array | list, n_accounts: int,
                  population: int | None = None):
-        kind_idx = np.array([ID_KINDS.index(k) if k in ID_KINDS else 0 for k in kinds], dtype=np.int64) \
-            if not isinstance(kinds, np.ndarray) else kinds.astype(np.int64)
+        if isinstance(kinds, np.ndarray):
+            kind_idx = kinds.astype(np.int64)
+            kind_arr = pa.array([ID_KINDS[k] for k in kind_idx], pa.string())
+        else:
+            kind_arr = kinds.combine_chunks() if isinstance(kinds, pa.ChunkedArray) else pa.array(kinds, pa.string())
+            kind_arr = pc.cast(kind_arr, pa.string())
+            kind_idx = pc.index_in(kind_arr, value_set=pa.array(ID_KINDS)).fill_null(0).to_numpy(
+                zero_copy_only=False).astype(np.int64)
         # one value space per kind: the same string under two kinds is two values
         vals = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else pa.array(values, pa.string())
-        key = pc.binary_join_element_wise(pa.array([ID_KINDS[k] for k in kind_idx], pa.string()),
-                                          pc.cast(vals, pa.string()), "\x1f")
+        key = pc.binary_join_element_wise(kind_arr, pc.cast(vals, pa.string()), "\x1f")
         enc = pc.dictionary_encode(key)
         if isinstance(enc, pa.ChunkedArray):
             enc = enc.combine_chunks()

@@ -183,7 +183,12 @@ def _initials_of(f, sel, params):
     rb, ri = codes["n_base"][1][f.j[sel]], codes["n_initials"][1][f.j[sel]]
     lonly = f.l("n_initials_only", sel) > 0.5
     ronly = f.r("n_initials_only", sel) > 0.5
-    return ((lonly & (lb == ri) & (lb >= 0)) | (ronly & (rb == li) & (rb >= 0))) & ~(lonly & ronly)
+    pure = ((lonly & (lb == ri) & (lb >= 0)) | (ronly & (rb == li) & (rb >= 0))) & ~(lonly & ronly)
+    # partly abbreviated (阿xmmzls for 阿小猫咪在路上): the same initials, three or more, letters on one side
+    lat = (f.l("n_has_latin", sel) > 0.5) ^ (f.r("n_has_latin", sel) > 0.5)
+    long_enough = np.fromiter((len(v) >= 3 if v else False for v in f.l("n_initials", sel)), dtype=bool, count=len(sel))
+    mixed = lat & (li == ri) & (li >= 0) & long_enough
+    return pure | mixed
 
 
 @register_function("fans_at_least")
@@ -225,13 +230,30 @@ class AccountPairs:
         self.new_created, self.banned_at = new_created, banned_at
         self.ids, self.graph = ids, graph
         self.banned_fans = graph.effective_fans(banned_rows).astype(np.float64) if graph is not None else None
+        self._memo: dict[tuple, dict[str, np.ndarray]] = {}
 
     def __call__(self, i: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
+        # the linker asks for the same chunks of candidates more than once (comparisons, term
+        # frequencies, evidence): remember the last few by where their arrays live
+        key = (i.__array_interface__["data"][0], j.__array_interface__["data"][0], len(i))
+        got = self._memo.get(key)
+        if got is not None:
+            return got[2]
+        out = self._compute(i, j)
+        if len(self._memo) >= 8:
+            self._memo.pop(next(iter(self._memo)))
+        self._memo[key] = (i, j, out)  # holding i and j keeps their memory from being reused meanwhile
+        return out
+
+    def _compute(self, i: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
         n = len(i)
         gi, gj = self.new_rows[i], self.banned_rows[j]
         out: dict[str, np.ndarray] = {}
         if self.ids is not None:
             kinds, minf = self.ids.shared(gi, gj)
+            # the u of a shared value: other accounts holding it, besides these two (a value only they
+            # hold is a coincidence only as often as a recycled number or a shared handset)
+            minf = np.maximum(minf - 2.0 / max(self.ids.n_accounts, 1), 0.0)
             level, tf = identity_level(kinds, minf)
             none = ~(self.ids.has_any[gi] & self.ids.has_any[gj])
             level = level.astype(np.float64)
@@ -333,6 +355,15 @@ def candidate_pairs(left: Records, right: Records, new_rows: np.ndarray, banned_
     lbase = left.arrow("n_base")
     lonly = left.arrow("n_initials_only").fill_null(False).to_numpy(zero_copy_only=False)
     lk, rk = encode_together(pc.if_else(pa.array(lonly), lbase, pa.scalar(None, pa.string())),
+                             right.arrow("n_initials"))
+    i, j, h = join_keys(lk, li, rk, rj, cap)
+    parts_i.append(i)
+    parts_j.append(j)
+    # names partly in letters against the initials of the other
+    lmix = left.arrow("n_has_latin").fill_null(False).to_numpy(zero_copy_only=False) & ~lonly
+    linit = left.arrow("n_initials")
+    ok_len = pc.greater_equal(pc.utf8_length(linit), 3).fill_null(False).to_numpy(zero_copy_only=False)
+    lk, rk = encode_together(pc.if_else(pa.array(lmix & ok_len), linit, pa.scalar(None, pa.string())),
                              right.arrow("n_initials"))
     i, j, h = join_keys(lk, li, rk, rj, cap)
     parts_i.append(i)
@@ -466,7 +497,7 @@ def link_accounts(tables: AccountTables, overrides: dict[str, Any] | None = None
     if tables.identities is not None and tables.identities.num_rows:
         irow = pc.index_in(tables.identities["account_id"], value_set=acc["account_id"]).fill_null(-1)
         ids = IdentitySets(irow.to_numpy(zero_copy_only=False).astype(np.int64),
-                           tables.identities["kind"].to_pylist(), tables.identities["value"], acc.num_rows)
+                           tables.identities["kind"], tables.identities["value"], acc.num_rows)
     graph = None
     if tables.follower_rows is not None and len(tables.follower_rows):
         graph = FollowGraph(tables.follower_rows, tables.followee_rows, acc.num_rows, int(opts["hub_following"]))

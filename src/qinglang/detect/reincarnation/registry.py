@@ -43,8 +43,8 @@ from qinglang.linkage.settings import LinkageSettings
 DAY = 86_400.0
 TF_COLUMNS = ("n_clean", "n_core", "n_pinyin", "n_fuzzy", "avatar")
 PROFILE_COLUMNS = ("n_clean", "n_base", "n_core", "n_pinyin", "n_pinyin_hanzi", "n_fuzzy", "n_initials", "n_fan",
-                   "n_hanzi", "n_initials_only", "avatar", "bio_norm")
-FORMAT = 2
+                   "n_hanzi", "n_initials_only", "n_has_latin", "avatar", "bio_norm")
+FORMAT = 3
 
 
 def _h(family: str, key: str) -> int:
@@ -68,6 +68,8 @@ def name_keys(prof_row: dict[str, Any], query: bool = False) -> list[tuple[str, 
     if query:
         if prof_row.get("n_initials_only") and prof_row.get("n_base"):
             out.append(("ini", prof_row["n_base"]))
+        elif prof_row.get("n_has_latin") and prof_row.get("n_initials") and len(prof_row["n_initials"]) >= 3:
+            out.append(("ini", prof_row["n_initials"]))
     elif prof_row.get("n_initials") and len(prof_row["n_initials"]) >= 2:
         out.append(("ini", prof_row["n_initials"]))
     return out

@@ -139,7 +139,8 @@ def eval_reincarnation(
         raise QinglangError(f"--datasets {datasets} is not a folder")
     with progress_bar("eval reincarnation", not json_out) as progress:
         res = evaluate(datasets=None if no_linkage else datasets, simulator=not no_sim, snapshot=snapshot,
-                       accounts=accounts, seed=seed, closed=closed, splink=not no_splink, progress=progress)
+                       accounts=accounts, seed=seed, closed=closed, splink=not no_splink, progress=progress,
+                       linkage_skipped="--no-linkage" if no_linkage else None)
     if json_out:
         print_json(res)
         return
