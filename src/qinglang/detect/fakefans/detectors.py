@@ -166,29 +166,20 @@ def run_lockstep_group(ctx: DetectContext) -> pa.Table:
 # --- engagement_fraud -------------------------------------------------------
 
 def run_engagement_fraud(ctx: DetectContext) -> pa.Table:
-    from qinglang.detect.fakefans.engagement import score_posts
-    from qinglang.detect.fakefans.load import IDS_CTE, _np
+    from qinglang.detect.fakefans.engagement import post_scores
+    from qinglang.detect.fakefans.engagement_data import gather
 
     a = analysis(ctx)
-    eng = ctx.engine
-    posts = eng.sql(f"WITH {IDS_CTE} SELECT p.post_id, i.i AS author FROM posts p JOIN ids i ON i.account_id = p.account_id "
-                    f"ORDER BY p.post_id")
-    n_posts = posts.num_rows
-    if n_posts == 0:
-        return _table("engagement_fraud", [], [], Category.VULGAR_MARKETING, [], [])
-    author = _np(posts.column("author"), np.int64, 0)
-    inter = eng.sql(
-        f"WITH {IDS_CTE}, pid AS (SELECT post_id, (row_number() OVER (ORDER BY post_id) - 1) AS j FROM posts) "
-        f"SELECT pid.j AS p, ids.i AS a, CAST(epoch(x.at) AS BIGINT) AS t FROM interactions x "
-        f"JOIN pid ON pid.post_id = x.post_id JOIN ids ON ids.account_id = x.actor_id")
-    pidx = _np(inter.column("p"), np.int64, 0)
-    actor = _np(inter.column("a"), np.int64, 0)
-    at = _np(inter.column("t"), np.int64, 0)
     fake = np.nan_to_num(a.scores, nan=0.0) >= 0.5
-    r = score_posts(pidx, actor, at, fake, n_posts, author)
+    c = gather(ctx.engine, a.acc.ids.filter(pa.array(fake)))  # only posts fake actors touched can reach 0.05
+    if c.num_rows == 0:
+        return _table("engagement_fraud", [], [], Category.VULGAR_MARKETING, [], [])
+    col = lambda name, dt: np.asarray(c.column(name).to_numpy(), dt)  # noqa: E731
+    r = post_scores(col("total", np.int64), col("n_fake", np.int64), col("peak", np.int64),
+                    col("peak_start", np.int64), col("baseline", np.float64))
     keep = np.flatnonzero(r["score"] >= MIN_EXPORT_SCORE)
-    post_ids = posts.column("post_id").take(pa.array(keep)).to_pylist()
-    authors = a.acc.ids.take(pa.array(author[keep])).to_pylist()
+    post_ids = c.column("post_id").take(pa.array(keep)).to_pylist()
+    authors = c.column("author").take(pa.array(keep)).to_pylist()
     evid = []
     for k, j in enumerate(keep.tolist()):
         ev = {"author": authors[k], "interactions": int(r["total"][j]), "fake_actor_interactions": int(r["fake_actors"][j]),

@@ -59,6 +59,12 @@ def score_posts(post_idx: np.ndarray, actor: np.ndarray, at: np.ndarray, fake: n
         for s, e in zip(starts.tolist(), ends.tolist()):
             med[a_sorted[s]] = np.median(organic[order_a[s:e]])
     baseline = med[author_of_post] if n_posts else np.zeros(0)
+    return post_scores(total, n_fake, peak, peak_start, baseline)
+
+
+def post_scores(total: np.ndarray, n_fake: np.ndarray, peak: np.ndarray, peak_start: np.ndarray,
+                baseline: np.ndarray) -> dict[str, np.ndarray]:
+    """The probability from a post's counts (engagement_data.py gathers the same counts on the engine)."""
     excess = np.log1p(total) - np.log1p(baseline)
     # actors that never interact except in fake-looking bursts
     share_window = np.divide(peak, np.maximum(total, 1))
