@@ -84,3 +84,16 @@ def run_batches(fn: Callable, schema: pa.Schema, batches: Iterable[pa.RecordBatc
 def concat(parts: list[pa.Table], schema: pa.Schema) -> pa.Table:
     parts = [p for p in parts if p.num_rows]
     return pa.concat_tables(parts) if parts else schema.empty_table()
+
+
+def shipped(token: tuple[str, str | None]) -> str:
+    """Where a file shipped with `engine.ship` is on this worker: the driver's path when this machine sees it
+    (DuckDB, Spark local mode), else Spark's copy."""
+    import os
+
+    path, name = token
+    if os.path.exists(path) or name is None:
+        return path
+    from pyspark import SparkFiles
+
+    return SparkFiles.get(name)

@@ -10,7 +10,7 @@ so that no detector has to collect an edge list to one machine:
 
 - `map_batches(query, fn, schema)`: `fn(pa.RecordBatch) -> pa.Table` on every
   batch of the query's rows (Spark: on the executors, in parallel; DuckDB:
-  streamed in this process).
+  streamed in this process, or in `workers` forked processes).
 - `group_apply(query, by, fn, schema, order_by)`: `fn(pa.Table) -> pa.Table` on
   whole groups: each call receives one or more complete groups of rows with equal
   `by` values, sorted by (`by`, `order_by`) with nulls last (a per-followee scan over
@@ -48,8 +48,15 @@ class Engine(Protocol):
     def register(self, name: str, table: pa.Table) -> None:
         """Make an Arrow table queryable under `name` for this engine's lifetime."""
 
-    def map_batches(self, query: str, fn: BatchFn, schema: pa.Schema, into: str | None = None) -> pa.Table | None:
-        """Apply `fn` to every batch of the query's rows where they live; collect (or keep as `into`)."""
+    def map_batches(self, query: str, fn: BatchFn, schema: pa.Schema, into: str | None = None,
+                    batch_rows: int = 100_000, workers: int = 1,
+                    progress: Callable[[int], None] | None = None) -> pa.Table | None:
+        """Apply `fn` to every batch (about `batch_rows` rows) of the query's rows where they live; collect (or keep
+        as `into`). `workers`: processes an in-process engine may fork for a CPU-heavy `fn` (Spark uses its
+        executors); `progress(rows_done)` is called as batches finish where the engine can tell."""
+
+    def ship(self, path: str) -> tuple[str, str | None]:
+        """Make a local file or folder readable by the workers; `apply.shipped(token)` finds it there."""
 
     def group_apply(self, query: str, by: Sequence[str], fn: GroupFn, schema: pa.Schema,
                     order_by: Sequence[str] = (), into: str | None = None,

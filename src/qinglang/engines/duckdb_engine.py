@@ -51,8 +51,15 @@ class DuckDBEngine:
         self._registered.add(name)
 
     # --- the primitives for work that is not SQL (engines/base.py); here it runs in this process ---
-    def map_batches(self, query: str, fn, schema: pa.Schema, into: str | None = None) -> pa.Table | None:
-        return self._result(run_batches(fn, schema, self.batches(query, 100_000)), schema, into)
+    def map_batches(self, query: str, fn, schema: pa.Schema, into: str | None = None, batch_rows: int = 100_000,
+                    workers: int = 1, progress=None) -> pa.Table | None:
+        batches = self.batches(query, batch_rows)
+        parts = (forked_map(fn, schema, batches, workers, progress) if workers > 1
+                 else _counted(run_batches(fn, schema, batches), progress))
+        return self._result(parts, schema, into)
+
+    def ship(self, path: str) -> tuple[str, str | None]:
+        return str(path), None  # the workers are this process or its forks
 
     def group_apply(self, query: str, by: Sequence[str], fn, schema: pa.Schema, order_by: Sequence[str] = (),
                     into: str | None = None, chunk_rows: int = 200_000) -> pa.Table | None:
@@ -110,3 +117,52 @@ class DuckDBEngine:
 
     def close(self) -> None:
         self.con.close()
+
+
+def _counted(parts, progress):
+    done = 0
+    for t in parts:
+        done += t.num_rows if progress else 0
+        yield t
+        if progress:
+            progress(done)
+
+
+_FORK_FN = None
+
+
+def _forked_call(schema: pa.Schema, batch: pa.RecordBatch) -> tuple[int, pa.Table]:
+    from qinglang.engines.apply import conform
+
+    return batch.num_rows, conform(_FORK_FN(batch), schema)
+
+
+def forked_map(fn, schema: pa.Schema, batches, workers: int, progress=None):
+    """fn over batches in `workers` forked processes (they inherit fn and what it loaded), in input order."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _FORK_FN
+    _FORK_FN = fn
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+            pending = []
+            for b in batches:
+                if b.num_rows == 0:
+                    continue
+                pending.append(pool.submit(_forked_call, schema, b))
+                while len(pending) > workers * 2:
+                    n, t = pending.pop(0).result()
+                    done += n
+                    if progress:
+                        progress(done)
+                    yield t
+            for f in pending:
+                n, t = f.result()
+                done += n
+                if progress:
+                    progress(done)
+                yield t
+    finally:
+        _FORK_FN = None

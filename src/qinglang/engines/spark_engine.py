@@ -50,8 +50,21 @@ def _is_local(master: str) -> bool:
 
 
 # --- executor-side functions (module level: pickled by reference) --------------------------
-def _map_partition(fn, schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    for t in A.run_batches(fn, schema, batches):
+def _rebatch(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
+    """Spark hands Arrow batches of spark.sql.execution.arrow.maxRecordsPerBatch rows; regroup to about `rows`."""
+    pending, n = [], 0
+    for b in batches:
+        pending.append(b)
+        n += b.num_rows
+        if n >= rows:
+            yield from pa.Table.from_batches(pending).combine_chunks().to_batches()
+            pending, n = [], 0
+    if pending:
+        yield from pa.Table.from_batches(pending).combine_chunks().to_batches()
+
+
+def _map_partition(fn, schema: pa.Schema, rows: int, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    for t in A.run_batches(fn, schema, _rebatch(batches, rows)):
         yield from t.to_batches()
 
 
@@ -181,10 +194,18 @@ class SparkEngine:
         spark_schema = from_arrow_schema(schema)
         return spark_schema, to_arrow_schema(spark_schema)
 
-    def map_batches(self, query: str, fn, schema: pa.Schema, into: str | None = None) -> pa.Table | None:
+    def map_batches(self, query: str, fn, schema: pa.Schema, into: str | None = None, batch_rows: int = 100_000,
+                    workers: int = 1, progress=None) -> pa.Table | None:
         spark_schema, wire = self._schemas(schema)
-        out = self.df(query).mapInArrow(functools.partial(_map_partition, fn, wire), spark_schema)
+        df = self.df(query)
+        out = df.mapInArrow(functools.partial(_map_partition, fn, wire, int(batch_rows)), spark_schema)
         return self._result(out, schema, into)
+
+    def ship(self, path: str) -> tuple[str, str | None]:
+        if _is_local(self.master):
+            return str(path), None  # executors share this machine's files
+        self.spark.sparkContext.addFile(str(path), recursive=os.path.isdir(path))
+        return str(path), os.path.basename(str(path).rstrip("/"))
 
     def group_apply(self, query: str, by: Sequence[str], fn, schema: pa.Schema, order_by: Sequence[str] = (),
                     into: str | None = None, chunk_rows: int = 200_000) -> pa.Table | None:

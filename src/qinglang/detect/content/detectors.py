@@ -1,29 +1,72 @@
 """`scan --only content`: screen every post of the lake into content_violation findings.
 
-Posts stream from the engine in batches, joined to their author's tier; batches
-are screened in worker processes (`[content] workers`, default: all cores) that
-inherit the loaded screener. Each (post, category) scoring at least 0.05 becomes a
-finding with evidence {author, tier, decision, spans, signals}.
+Posts are screened where the engine keeps them (`engine.map_batches`): in forked worker
+processes on DuckDB (`[content] workers`, default: all cores), on the executors on Spark,
+which load the workspace's screener themselves (its inputs are shipped to them when they
+do not share this machine's files). Each (post, category) scoring at least 0.05 becomes
+a finding with evidence {author, tier, decision, spans, signals}.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-from concurrent.futures import ProcessPoolExecutor
-import multiprocessing as mp
 
 import pyarrow as pa
 
 from qinglang.detect.base import DetectContext, Detector
 from qinglang.domain.findings import FINDINGS_SCHEMA, MIN_EXPORT_SCORE, FindingKind, conform
 
-_WORKER_SCREENER = None
+#: the workspace folders a screener is built from (detect/content/store.py)
+SCREENER_INPUTS = ("content", "models/content")
+_WORKER_HOMES: dict[str, str] = {}
 
 
-def _screen_chunk(args):
-    texts, tiers, hashes = args
-    return _findings_rows(_WORKER_SCREENER, texts, tiers, hashes)
+def screener_source(home, engine) -> dict:
+    """How workers find the workspace's screener inputs (shipped to them when they cannot read this machine's)."""
+    parts = {rel: engine.ship(str(home / rel)) for rel in SCREENER_INPUTS if (home / rel).exists()}
+    return {"home": str(home), "parts": parts}
+
+
+def _worker_screener(source: dict, cfg: dict):
+    from pathlib import Path
+
+    from qinglang.detect.content.store import load_screener
+    from qinglang.engines.apply import shipped
+
+    home = source["home"]
+    if not Path(home).is_dir():  # a cluster worker: a home of the shipped copies
+        key = json.dumps(source, sort_keys=True)
+        if key not in _WORKER_HOMES:
+            import tempfile
+
+            tmp = Path(tempfile.mkdtemp(prefix="qinglang-screener-"))
+            for rel, token in source["parts"].items():
+                (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+                (tmp / rel).symlink_to(shipped(tuple(token)))
+            _WORKER_HOMES[key] = str(tmp)
+        home = _WORKER_HOMES[key]
+    return load_screener(Path(home), cfg)
+
+
+def _screen_batch(source: dict, cfg: dict, batch: pa.RecordBatch) -> pa.Table:
+    """Findings of a batch of posts (post_id, account_id, text, image_hashes, tier)."""
+    screener = _worker_screener(source, cfg)
+    d = batch.to_pydict()
+    cols = {n: [] for n in FINDINGS_SCHEMA.names}
+    per_post = _findings_rows(screener, d["text"], d["tier"], d["image_hashes"])
+    for pid, author, rows in zip(d["post_id"], d["account_id"], per_post):
+        for c, s, ev in rows:
+            ev = {"author": author, **ev}
+            cols["kind"].append(FindingKind.CONTENT_VIOLATION.value)
+            cols["subject_id"].append(pid)
+            cols["related_id"].append("")
+            cols["score"].append(float(s))
+            cols["category"].append(c)
+            cols["evidence"].append(json.dumps(ev, ensure_ascii=False, sort_keys=True))
+            cols["account_id"].append(author)
+    return pa.table(cols, schema=FINDINGS_SCHEMA)
 
 
 def _findings_rows(screener, texts, tiers, hashes):
@@ -59,60 +102,23 @@ def posts_query(tables: set[str], post_columns: list[str]) -> str:
 
 
 def run(ctx: DetectContext) -> pa.Table:
-    global _WORKER_SCREENER
     from qinglang.detect.content.store import load_screener
 
     cfg = ctx.settings.section("content")
-    screener = load_screener(ctx.workspace.home, cfg)
-    tables = ctx.engine.tables()
-    total = int(ctx.engine.sql("SELECT count(*) AS n FROM posts").column("n")[0].as_py())
+    home = ctx.workspace.home
+    load_screener(home, cfg)  # a bad policy fails here, once; forked workers inherit the loaded screener
+    eng = ctx.engine
+    total = int(eng.sql("SELECT count(*) AS n FROM posts").column("n")[0].as_py())
     workers = int(cfg.get("workers", os.cpu_count() or 1))
     chunk = int(cfg.get("chunk_posts", 20_000))
-    cols = {n: [] for n in FINDINGS_SCHEMA.names}
-    done = 0
-
-    def add(post_ids, authors, per_post):
-        for pid, author, rows in zip(post_ids, authors, per_post):
-            for c, s, ev in rows:
-                ev = {"author": author, **ev}
-                cols["kind"].append(FindingKind.CONTENT_VIOLATION.value)
-                cols["subject_id"].append(pid)
-                cols["related_id"].append("")
-                cols["score"].append(float(s))
-                cols["category"].append(c)
-                cols["evidence"].append(json.dumps(ev, ensure_ascii=False, sort_keys=True))
-                cols["account_id"].append(author)
-
-    post_columns = ctx.engine.sql("SELECT * FROM posts LIMIT 0").column_names
-    batches = ctx.engine.batches(posts_query(tables, post_columns), batch_rows=chunk)
+    post_columns = eng.sql("SELECT * FROM posts LIMIT 0").column_names
     ctx.report("content", 0, total)
-    if workers > 1 and total > chunk:
-        _WORKER_SCREENER = screener
-        try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
-                pending = []
-                for b in batches:
-                    d = b.to_pydict()
-                    args = (d["text"], d["tier"], d["image_hashes"])
-                    pending.append((d["post_id"], d["account_id"], pool.submit(_screen_chunk, args)))
-                    while len(pending) > workers * 2:
-                        pids, authors, fut = pending.pop(0)
-                        add(pids, authors, fut.result())
-                        done += len(pids)
-                        ctx.report("content", done, total)
-                for pids, authors, fut in pending:
-                    add(pids, authors, fut.result())
-                    done += len(pids)
-                    ctx.report("content", done, total)
-        finally:
-            _WORKER_SCREENER = None
-    else:
-        for b in batches:
-            d = b.to_pydict()
-            add(d["post_id"], d["account_id"], _findings_rows(screener, d["text"], d["tier"], d["image_hashes"]))
-            done += len(d["post_id"])
-            ctx.report("content", done, total)
-    return conform(pa.table(cols, schema=FINDINGS_SCHEMA))
+    out = eng.map_batches(posts_query(eng.tables(), post_columns),
+                          functools.partial(_screen_batch, screener_source(home, eng), cfg), FINDINGS_SCHEMA,
+                          batch_rows=chunk, workers=workers if total > chunk else 1,
+                          progress=lambda done: ctx.report("content", done, total))
+    ctx.report("content", total, total)
+    return conform(out)
 
 
 DETECTORS = [Detector("content_violation", "content", run, needs=("posts",))]
