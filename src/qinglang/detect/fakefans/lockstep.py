@@ -8,10 +8,10 @@ three steps, none of which needs the accounts to have been registered together:
    seen from a registration batch (many accounts registered together following the
    same account), and the registration batches themselves.
 2. Seeds: pairs of events of different targets that share far more accounts than
-   chance allows. The null model is a configuration model (an account that appears
-   in many events is expected to appear in many pairs): E[shared] = a * b * sum(c^2) /
-   T^2, with a, b the event sizes, c the number of events each account is in and T
-   the sum of the sizes; a pair is kept when its Poisson tail is below 1e-3 divided by
+   chance allows. The null model is a configuration model (an account that follows a
+   lot is expected in many follower windows): E[shared] = a * b * sum(d^2) / (sum d)^2,
+   with a, b the event sizes and d the accounts' out-degrees (a * b / N when one event
+   is a registration batch); a pair is kept when its Poisson tail is below 1e-3 divided by
    the number of pairs. The accounts the pair shares are a seed; seeds that overlap
    by half are merged. A giant organic window (a viral month of a star) shares with a
    farm's event at most what a purchase inside it put there, so it never glues two
@@ -27,9 +27,12 @@ three steps, none of which needs the accounts to have been registered together:
    sum of -log p over the windows it is in: for a follow window of target t, p = P(it
    follows t at all: 1 - exp(-d indeg(t) / E), d its out-degree, E all follows) times
    P(that follow lands in the window: the window's length over the account's own life,
-   registration to last activity, at most 1) — so a new account following stars during
-   its onboarding weeks gains nothing from windows covering them; for a creation window c,
-   p = |R_c| / N. The threshold is the smallest for which the expected number of
+   registration to last activity, at most 1 — so a new account following stars during
+   its onboarding weeks gains nothing from windows covering them — and never less than
+   the window's share of the target's follower list); for a creation window c,
+   p = |R_c| / N. With follow times, a window an account registered in (or within two
+   days before) is not counted for it at all: new users follow the platform's stars as
+   they join. The threshold is the smallest for which the expected number of
    accounts reaching it by chance stays below max(0.5, 1% of the seed), computed exactly
    over all window patterns per out-degree under the plain model (each follow window j
    hit with probability 1 - exp(-d |W_j| / E)).
@@ -51,6 +54,8 @@ from scipy.stats import poisson
 DAY = 86_400
 #: most windows enumerated exactly in the chance model (the most populated are kept)
 MAX_WINDOWS = 12
+#: follows an account makes within this long of registering are onboarding, not coordination
+ONBOARDING = 2 * DAY
 
 
 @dataclass
@@ -112,6 +117,7 @@ class FollowIndex:
     life_end: np.ndarray  # int64 last activity (or the snapshot when unknown)
     created_order: np.ndarray  # accounts sorted by registration time
     created_sorted: np.ndarray  # their registration times
+    real_clock: bool = False  # tkey is the follow time itself (basis time), not the pseudo-time of a rank
 
     @property
     def n_edges(self) -> int:
@@ -181,14 +187,20 @@ def follow_index(n: int, src: np.ndarray, dst: np.ndarray, key: np.ndarray, ptr:
         end = np.where(last_active >= created, last_active, end)
     return FollowIndex(n=n, src=src, key=key, tkey=tkey, ptr=ptr, out_ptr=out_ptr,
                        out_dst=dst[order].astype(np.int32), out_tkey=tkey[order], out_deg=out_deg,
-                       created=created, life_end=end, created_order=c_order, created_sorted=created[c_order])
+                       created=created, life_end=end, created_order=c_order, created_sorted=created[c_order],
+                       real_clock=basis == "time")
 
 
 # --- 2. seeds from significant event pairs -------------------------------------
 
 def significant_pairs(events: list[Event], n_accounts: int, min_shared: int = 5, min_frac: float = 0.2,
-                      alpha: float = 1e-3) -> tuple[np.ndarray, np.ndarray, sp.csr_matrix]:
-    """Pairs (i, j) of events of different targets sharing more accounts than chance; and the event x account matrix."""
+                      alpha: float = 1e-3, out_deg: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, sp.csr_matrix]:
+    """Pairs (i, j) of events of different targets sharing more accounts than chance; and the event x account matrix.
+
+    Chance: an account lands in a follower window in proportion to how many follows it makes (out_deg), so two
+    windows of sizes a and b share a * b * sum(d^2) / (sum d)^2 accounts on average; an account lands in a
+    registration batch whatever it follows (a * b / N). Without out_deg, the accounts' event counts stand in for d.
+    """
     sizes = np.array([e.followers.size for e in events], np.int64)
     rows = np.repeat(np.arange(len(events)), sizes)
     cols = np.concatenate([e.followers for e in events]).astype(np.int64) if events else np.empty(0, np.int64)
@@ -198,7 +210,7 @@ def significant_pairs(events: list[Event], n_accounts: int, min_shared: int = 5,
     if len(events) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64), m
     sizes = np.diff(m.indptr)
-    c = np.asarray(m.sum(axis=0)).ravel()  # events per account
+    c = np.asarray(m.sum(axis=0)).ravel() if out_deg is None else np.asarray(out_deg, np.float64)
     total = float(c.sum())
     kappa = float((c * c).sum()) / max(total * total, 1.0)
     co = (m @ m.T).tocoo()
@@ -209,7 +221,8 @@ def significant_pairs(events: list[Event], n_accounts: int, min_shared: int = 5,
     ok = (tgt[r] != tgt[q]) & (s >= min_shared) & (s >= min_frac * np.minimum(a, b))
     r, q, s, a, b = r[ok], q[ok], s[ok], a[ok], b[ok]
     n_pairs = max(1.0, len(events) * (len(events) - 1) / 2)
-    logp = poisson.logsf(s - 1, a * b * kappa)
+    follow_pair = (tgt[r] >= 0) & (tgt[q] >= 0)
+    logp = poisson.logsf(s - 1, a * b * np.where(follow_pair, kappa, 1.0 / max(n_accounts, 1)))
     keep = logp <= np.log(alpha / n_pairs)
     return r[keep].astype(np.int64), q[keep].astype(np.int64), m
 
@@ -366,6 +379,12 @@ def members_of(twindows: dict[int, tuple[int, int]], cwindows: list[tuple[int, i
     cand = np.unique(np.concatenate(parts))
     deg = np.maximum(fx.out_deg[cand], 1).astype(np.float64)
     hit_f = np.column_stack([np.isin(cand, p) for p in parts])
+    # an account registered inside a window (or just before it) may have followed the target while joining:
+    # new users follow the platform's stars on their first days, so that window says nothing about it
+    # (on the follow-time clock only: a rank's pseudo-time is pinned to its own followers' registrations)
+    if fx.real_clock:
+        los = np.array([twindows[t][0] for t in targets], np.int64)
+        hit_f &= fx.created[cand][:, None] < (los - ONBOARDING)[None, :]
     # an account's evidence: it follows the target at all (configuration model) and, doing so, lands in the
     # window although its follows spread over its own life (a brand-new account following stars during
     # onboarding lands in any window covering its first weeks, and that is no evidence)
@@ -373,9 +392,12 @@ def members_of(twindows: dict[int, tuple[int, int]], cwindows: list[tuple[int, i
     p_follow = -np.expm1(-deg[:, None] * indeg[None, :] / e_total)
     # (the window's length against the life's: its edges were drawn from these very follows, so an edge
     # cutting a short life is no evidence either)
+    # and never below the window's share of the target's follower list (a pseudo-time window of a rank can be
+    # zero seconds long and still hold a long stretch of the list)
     life = np.maximum(fx.life_end[cand] - fx.created[cand], DAY).astype(np.float64)
     span = np.array([max(twindows[t][1] - twindows[t][0], 3600) for t in targets], np.float64)
-    p_time = np.clip(span[None, :] / life[:, None], 1e-12, 1.0)
+    share = np.clip(sizes / np.maximum(indeg, 1.0), 1e-12, 1.0)
+    p_time = np.clip(np.maximum(span[None, :] / life[:, None], share[None, :]), 1e-12, 1.0)
     lp_f = np.log(np.clip(p_follow * p_time, 1e-300, 1.0))
     evid = -(hit_f * lp_f).sum(1)
     hits = hit_f.sum(1)
@@ -419,7 +441,7 @@ def refine(seed: np.ndarray, fx: FollowIndex, reg_windows: list[tuple[int, int]]
 
 def discover(events: list[Event], fx: FollowIndex, reg_windows: list[tuple[int, int]], n_accounts: int) -> list[Group]:
     """Lockstep groups from candidate events (steps 2 and 3); `twindows` set, `windows` (key units) left to the caller."""
-    r, q, m = significant_pairs(events, n_accounts)
+    r, q, m = significant_pairs(events, n_accounts, out_deg=fx.out_deg)
     groups = []
     for s in seeds_from_pairs(r, q, m):
         g = refine(s, fx, reg_windows)

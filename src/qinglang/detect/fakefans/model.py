@@ -5,9 +5,10 @@ the spirit of Cresci et al. 2015 (default avatar, empty or template bio, generat
 names, no engagement) and graph evidence (following far more accounts than follow
 back) can never reach the 0.5 decision point on their own — a dormant genuine follower
 looks exactly like that — while membership of a synchronised lockstep farm can: a
-member starts from its group's log-odds (logit of the group score) instead of the prior
-BIAS, and its profile and activity add to that (its windows, bursts and registration batch are
-already in the group score and do not count twice).
+member's probability mixes "its group is a farm" (the group score g) with its own
+signals, p = g * sigmoid(logit(0.99) + signals) + (1 - g) * sigmoid(BIAS + signals), so it
+never exceeds what the group's evidence allows (its windows, bursts and registration
+batch are already in g and do not count twice).
 
 Trained model: `qinglang train fakefans --labels FILE` fits LightGBM on the same feature
 matrix: the number of boosting rounds is chosen by early stopping in a 3-fold
@@ -50,6 +51,8 @@ CAPS = {"sync_targets": 4.0, "burst_follows": 4.0, "following_ratio": 4.0}
 FLOORS = {"following_ratio": 1.0}  # following up to e (2.7) times as many accounts as follow back is ordinary
 BIAS = -5.0
 BAG = 5
+#: log-odds that an account inside a farm's windows is one of its members (the membership test's ~1% chance members)
+MEMBER_LOGIT = float(np.log(0.99 / 0.01))
 #: behaviour features a group member's score does not add again (its group score holds them)
 MEMBER_EXCLUDED = ("sync_targets", "burst_follows", "reg_batch")
 
@@ -58,6 +61,26 @@ class UnsupervisedModel:
     name = "unsupervised"
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
+        """Log-odds contributions per feature; they sum, with BIAS, to logit(predict(X)).
+
+        A member of a lockstep group is fake if the group is a farm (probability: the group score g) and the
+        account is one of its members (a farm's membership test lets at most about 1% of chance accounts in,
+        so P = sigmoid(logit(0.99) + its other signals)), or, if the group is not a farm, as any account
+        (sigmoid(BIAS + its other signals)): p = g * P + (1 - g) * that. Its windows, bursts and registration
+        batch are already in g and do not count again; the group_score entry carries what g adds.
+        """
+        C = self._plain(X)
+        j = FEATURES.index("group_score")
+        member = X[:, j] > 0
+        if member.any():
+            for name in MEMBER_EXCLUDED:
+                C[member, FEATURES.index(name)] = 0.0
+            rest = C[member].sum(axis=1) - C[member, j]
+            p = self._member_probability(X[member, j], rest)
+            C[member, j] = np.log(p / (1 - p)) - BIAS - rest
+        return C
+
+    def _plain(self, X: np.ndarray) -> np.ndarray:
         C = np.zeros_like(X)
         for name, w in WEIGHTS.items():
             j = FEATURES.index(name)
@@ -67,22 +90,21 @@ class UnsupervisedModel:
             if name in FLOORS:
                 x = np.maximum(x - FLOORS[name], 0.0)
             C[:, j] = w * x
-        # a lockstep group member starts from its group's score instead of the prior: logit(group score); its
-        # windows and bursts are already in that score, so they do not count a second time
-        j = FEATURES.index("group_score")
-        member = X[:, j] > 0
-        g = np.clip(X[:, j], 1e-6, 1 - 1e-6)
-        C[:, j] = np.where(member, np.log(g / (1 - g)) - BIAS, 0.0)
-        for name in MEMBER_EXCLUDED:
-            C[member, FEATURES.index(name)] = 0.0
         return C
+
+    @staticmethod
+    def _member_probability(g: np.ndarray, rest: np.ndarray) -> np.ndarray:
+        sig = lambda z: 1.0 / (1.0 + np.exp(-z))  # noqa: E731
+        p = g * sig(MEMBER_LOGIT + rest) + (1.0 - g) * sig(BIAS + rest)
+        return np.clip(p, 1e-9, 1 - 1e-9)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         z = BIAS + self.contributions(X).sum(axis=1)
         return 1.0 / (1.0 + np.exp(-z))
 
     def describe(self) -> dict:
-        return {"model": self.name, "bias": BIAS, "weights": {"group_score": "logit(group score) - bias", **WEIGHTS},
+        return {"model": self.name, "bias": BIAS, "member_logit": MEMBER_LOGIT,
+                "weights": {"group_score": "g * sigmoid(member_logit + rest) + (1 - g) * sigmoid(bias + rest)", **WEIGHTS},
                 "caps": CAPS, "floors": FLOORS}
 
 
@@ -114,7 +136,7 @@ def model_dir(workspace) -> Path:
 
 PARAMS = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 10,
           "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
-          "deterministic": True, "num_threads": 2, "verbose": -1}
+          "deterministic": True, "num_threads": 1, "verbose": -1}
 
 
 def choose_rounds(X: np.ndarray, y: np.ndarray, seed: int, params: dict, most: int = 1000) -> int:

@@ -2,7 +2,8 @@
 
 The labels file is CSV `account_id,is_fake` (0/1). Features are computed over the
 whole lake exactly as a scan does (graph evidence included), the model is checked with
-5-fold cross-validation (seed 7) and saved under <home>/models/fakefans/.
+5-fold cross-validation (seed 7) and saved under <home>/models/fakefans/ (see model.fit:
+boosting rounds by an inner CV on the training rows, five seeds averaged).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def train(app, labels_path: Path, progress=None, seed: int = 7) -> dict:
     from qinglang.detect.fakefans.analysis import analyse
 
     labels = read_labels(Path(labels_path))
+    app.workspace.require_lake()
     eng = app.engine()
     try:
         a = analyse(eng, None, model=M.UnsupervisedModel(), progress=progress)
@@ -68,9 +70,9 @@ def train(app, labels_path: Path, progress=None, seed: int = 7) -> dict:
     if k >= 2:
         for tr, te in StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(X, y):
             cv_p[te] = M.fit(X[tr], y[tr], seed=seed).predict(X[te])
-    booster = M.fit(X, y, seed=seed)
+    model = M.fit(X, y, seed=seed)
     meta = {"labels_file": str(labels_path), "labelled": int(y.size), "fakes": int(y.sum()),
             "unknown_accounts": len(unknown), "cv_f1": round(float(f1_score(y, cv_p >= 0.5)), 4) if k >= 2 else None,
             "cv_auc": round(float(roc_auc_score(y, cv_p)), 4) if k >= 2 else None, "seed": seed}
-    path = M.save(app.workspace, booster, meta)
+    path = M.save(app.workspace, model, meta)
     return {**meta, "path": str(path)}
