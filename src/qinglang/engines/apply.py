@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Iterator, Sequence
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -43,11 +44,23 @@ def last_group_start(t: pa.Table, by: Sequence[str]) -> int:
     return n - int(pc.sum(pc.cast(same, pa.int64())).as_py() or 0)
 
 
-def whole_groups(batches: Iterable[pa.RecordBatch], by: Sequence[str], chunk_rows: int) -> Iterator[pa.Table]:
-    """Cut a stream sorted by `by` into tables of at least `chunk_rows` rows (but the last) holding whole groups.
+def _starts(t: pa.Table, by: Sequence[str]):
+    """Row indices (numpy) where a new group starts, in a table sorted by `by` (nulls equal to nulls)."""
+    n = t.num_rows
+    change = np.zeros(n, bool)
+    if n:
+        change[0] = True
+    for c in by:
+        col = t.column(c)
+        codes = pc.dictionary_encode(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col).indices
+        v = np.asarray(pc.fill_null(codes, -1).to_numpy(zero_copy_only=False))
+        change[1:] |= v[1:] != v[:-1]
+    return np.flatnonzero(change)
 
-    A group larger than `chunk_rows` arrives whole, in one table.
-    """
+
+def whole_groups(batches: Iterable[pa.RecordBatch], by: Sequence[str], chunk_rows: int) -> Iterator[pa.Table]:
+    """Cut a stream sorted by `by` into tables of whole groups, each of about `chunk_rows` rows (at least that many,
+    but the last; a group larger than `chunk_rows` arrives whole, in one table)."""
     pending: list[pa.RecordBatch] = []
     n = 0
     for b in batches:
@@ -58,11 +71,20 @@ def whole_groups(batches: Iterable[pa.RecordBatch], by: Sequence[str], chunk_row
         if n < chunk_rows:
             continue
         t = pa.Table.from_batches(pending)
-        cut = last_group_start(t, by)
-        if cut == 0:  # one group so far: keep reading until it ends
+        starts = _starts(t, by)
+        if starts.size < 2:  # one group so far: keep reading until it ends
             continue
-        yield t.slice(0, cut)
-        rest = t.slice(cut)
+        # cut at group starts, each piece reaching chunk_rows; the last group may continue in the next batch
+        at = 0
+        for cut in starts[1:].tolist():
+            if cut - at >= chunk_rows:
+                yield t.slice(at, cut - at)
+                at = cut
+        last = int(starts[-1])
+        if at < last:
+            yield t.slice(at, last - at)
+            at = last
+        rest = t.slice(at)
         pending = rest.to_batches()
         n = rest.num_rows
     if n:

@@ -19,7 +19,10 @@ round, so it runs wherever the engine runs (Spark on a cluster, DuckDB here):
   skewed follow graphs shrink far faster: tens of rounds).
 - Exact tail: as soon as the alive edges number at most `exact_max_edges`, they are
   collected and the exact greedy (peel.py) finishes on them, on one machine; its block
-  replaces the rounds' best when denser. This is the only step that collects edges.
+  replaces the rounds' best when denser (and when the rounds ran past their best round,
+  the greedy runs inside that round's graph if it fits, which splits a union of farms
+  of similar density that coarse rounds keep together). This is the only step that
+  collects edges.
   The guarantee stands (if the optimum is still whole, greedy's factor 2 applies to
   it), and a graph that fits from the start gets exactly the greedy's blocks.
 
@@ -94,6 +97,10 @@ def _exact_tail(engine, table: str, exact_weights: np.ndarray | None = None) -> 
     return Block(rows[b.rows.astype(np.int64)], cols[b.cols.astype(np.int64)], float(b.score)), int(r.size)
 
 
+def _round_of(table: str) -> int:
+    return int(table.rsplit("_", 1)[1])
+
+
 def parallel_peel(engine, edges: str, weights: str, eps: float = DEFAULT_EPS,
                   exact_max_edges: int = DEFAULT_EXACT_MAX_EDGES, exclude_rows: str | None = None,
                   progress=None, exact_weights: np.ndarray | None = None) -> tuple[Block, PeelRun]:
@@ -141,6 +148,11 @@ def parallel_peel(engine, edges: str, weights: str, eps: float = DEFAULT_EPS,
             if cur not in (best_table, f"{tag}_0"):
                 engine.drop(cur)
             cur = nxt
+        if block is None and best_table is not None and run.rounds[_round_of(best_table)]["edges"] <= exact_max_edges:
+            # the best round fits (the rounds ran on past it): the greedy inside it splits a union of farms
+            exact, run.exact_edges = _exact_tail(engine, best_table, exact_weights)
+            if exact.score >= best_g:
+                block, run.method = exact, "parallel+exact"
         if block is None:
             run.method = "parallel"
             if best_table is None:
