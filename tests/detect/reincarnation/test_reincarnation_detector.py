@@ -141,3 +141,18 @@ def test_no_bans_no_findings():
     res = link_accounts(AccountTables(acc, bans))
     assert res is None
     assert findings_from_links(res, acc, {"threshold": 0.5, "certain": 0.99}).num_rows == 0
+
+
+@pytest.mark.slow
+def test_spark_engine_gives_the_same_findings(rein_platform, findings, java_available):
+    """The detector reads the lake through portable SQL: DuckDB and Spark give the same links."""
+    _, app = rein_platform
+    engine = app.engine("spark", master="local[2]")
+    try:
+        table = run_reincarnation(DetectContext(engine=engine, settings=app.settings, workspace=app.workspace, extra={}))
+    finally:
+        engine.close()
+    spark = sorted(zip(table["subject_id"].to_pylist(), table["related_id"].to_pylist(),
+                       [round(x, 6) for x in table["score"].to_pylist()]))
+    duck = sorted((f["subject_id"], f["related_id"], round(f["score"], 6)) for f in findings)
+    assert spark == duck
