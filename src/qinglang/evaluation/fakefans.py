@@ -84,8 +84,7 @@ def evaluate_simulator(snapshot: Path | None = None, accounts: int = 100_000, se
         app = build(tmp / "ws")
         ingest(app.settings, snapshot, progress=progress)
         scan = run_scan(app, only="fakefans", progress=progress)
-        findings = app.findings.read()
-    res = simulator_metrics(findings, truth)
+        res = simulator_metrics(app.findings.read(), truth)
     res = {"accounts": manifest.get("accounts", accounts), "seed": manifest.get("seed", seed),
            "follow_order": manifest.get("follow_order", follow_order),
            "development_seed": manifest.get("seed", seed) == DEV_SEED, **res,

@@ -1,7 +1,8 @@
 """`qinglang audience ACCOUNT_ID`: the audience audit a brand or a reviewer reads.
 
 Fake scores of the account's followers come from the last scan's fake_account findings
-(where a follower has none, it scored below 0.05 and counts as 0.02). Without a scan,
+(calibrated probabilities; where a follower has none, it scored below 0.05 and counts as
+MISSING_SCORE). Without a scan,
 the followers are scored now with the same model and the signals that need no farm
 search (profile, activity, registration batches, bursts). Accounts with more than
 `sample` followers are audited on a uniform random sample (fixed seed).
@@ -26,7 +27,9 @@ import pyarrow.compute as pc
 from qinglang.errors import NotFound, QinglangError
 
 COMPONENT_WEIGHTS = {"real_followers": 0.5, "organic_growth": 0.2, "no_lockstep": 0.15, "active_followers": 0.15}
-MISSING_SCORE = 0.02
+#: a follower without a fake_account finding scored below 0.05: it counts as the mean calibrated score of such
+#: accounts on the development platform (simulator seed 7: 0.0006; docs/fakefans.md)
+MISSING_SCORE = 0.001
 
 
 def _iso(t: int) -> str:
@@ -126,6 +129,14 @@ def audit(app, account_id: str, sample: int = 200_000, seed: int = 7) -> dict[st
         "top_evidence": top, "growth": growth, "score_histogram": hist, "scatter": scatter,
         "note": None if scanned else "no scan yet: run `qinglang scan --only fakefans` for fake scores 尚未扫描",
     }
+
+
+def fake_followers(app, account_id: str, threshold: float = 0.5) -> list[str]:
+    """The clean-up list governance acts on: ids of the account's followers whose latest fake_account finding
+    scores at least `threshold`, most certain first (see detect.fakefans.detectors.fake_followers for scores)."""
+    from qinglang.detect.fakefans.detectors import fake_followers as scored
+
+    return [x["account_id"] for x in scored(app, account_id, threshold)]
 
 
 def _arr(values):
