@@ -38,7 +38,7 @@ _ALNUM = re.compile(r"[a-z0-9]")
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 
 
-LEXICON_CACHE_VERSION = 4  # bump when what compile_pack derives changes (invalidates the disk cache)
+LEXICON_CACHE_VERSION = 6  # bump when what compile_pack derives changes (invalidates the disk cache)
 
 
 @functools.lru_cache(maxsize=4)
@@ -76,6 +76,8 @@ class Lexicon:
     e_context: np.ndarray  # int32 context index (ROLE_CONTEXT), else -1
     contexts: list  # Context objects
     e_via: np.ndarray  # int8: VIA_TEXT, or VIA_INITIALS for the initials of a Han term (gdx for 狗东西)
+    e_glue_sound: np.ndarray  # bool: contact-word anchors may run into the ID after them (found by sound)
+    e_glue_text: np.ndarray  # bool: ... (found as written: keys with Han characters only)
     # character channel
     keys: list[str]
     k_first: np.ndarray  # int64: first entry of each key
@@ -125,6 +127,7 @@ class Lexicon:
 
 
 VIA_TEXT, VIA_INITIALS = 0, 3
+PY_LATIN = "latin"  # an item's pinyin flag: spelled in latin letters only, never a homophone
 
 
 def _all_pack_terms(pack: PolicyPack):
@@ -143,7 +146,8 @@ def _all_pack_terms(pack: PolicyPack):
         role = combo_roles.get("gazetteer", ROLE_ANCHOR)
         for h in cat.gazetteer:
             for text in (h.name, *h.aliases):
-                yield text, cname, role, 1.0, "gazetteer", True, None, h.line
+                # two-character names sound like too many others (王薇 for 王伟, 雷峰塔 for 雷锋): matched as written
+                yield text, cname, role, 1.0, "gazetteer", True if len(text) >= 3 else PY_LATIN, None, h.line
             for text in (h.pinyin, h.initials):
                 if text and len(text) >= 3:  # 2-letter initials match too much
                     yield text, cname, role, 1.0, "gazetteer", False, None, h.line
@@ -153,6 +157,14 @@ def _all_pack_terms(pack: PolicyPack):
             ctx = pack.contexts[ctx_name]
             for t in ctx.terms:
                 yield t, cname, ROLE_CONTEXT, ctx.factor, ctx_name, False, ctx_name, ctx.line
+
+
+def initials_factor(cfg, n: int) -> float:
+    """How much a term written as the initials of its n characters counts: two letters (wd for 网赌)
+    are common latin tokens and weigh much less; four or more (yyht for 阴阳合同) are rarely chance."""
+    if n >= 4:
+        return cfg.long_weight_factor
+    return cfg.weight_factor if n == 3 else cfg.weight_factor * 0.6
 
 
 def _variant_keys(sy: list[str]) -> list[str]:
@@ -230,14 +242,14 @@ def _prepare(pack: PolicyPack, items: list, n_pack_items: int) -> tuple[dict, No
     cfg = pack.pinyin
     if cfg.enabled and pack.normalize.pinyin:
         cand = [i for i, (it, k) in enumerate(zip(items[:n_pack_items], normed))
-                if it[5] and it[2] in (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER) and len(k) >= 2 and _HAN.fullmatch(k)]
+                if it[5] is True and it[2] in (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER) and len(k) >= 2
+                and _HAN.fullmatch(k)]
         extra_items, extra_keys = [], []
         for i, sy in zip(cand, syllables_batch([normed[i] for i in cand])):
             if not all(sy):
                 continue
             text, cname, role, weight, ref, py, ctx_name, line = items[i]
-            # two-letter initials (wd for 网赌) are common latin tokens: they weigh much less
-            f = cfg.weight_factor if len(sy) >= 3 else cfg.weight_factor * 0.6
+            f = initials_factor(cfg, len(sy))
             extra_items.append(("".join(x[0] for x in sy), cname, role, weight * f, ref, False, None, line))
             extra_keys.append(extra_items[-1][0])
         items = items + extra_items
@@ -245,7 +257,10 @@ def _prepare(pack: PolicyPack, items: list, n_pack_items: int) -> tuple[dict, No
         via = via + [VIA_INITIALS] * len(extra_items)
 
     key_entries: dict[str, list[int]] = {}
-    e_cat, e_role, e_weight, e_ref, e_ctx, e_py, e_via = [], [], [], [], [], [], []
+    e_cat, e_role, e_weight, e_ref, e_ctx, e_py, e_hom, e_via, e_glue = [], [], [], [], [], [], [], [], []
+    # anchors of `adjacent` combos (contact words) may be glued to what follows them (微信abc123)
+    glued = {(cname, c.anchors) for cname, cat in pack.categories.items() for c in cat.combos
+             if c.scope == "adjacent"}
     refs: list[str] = []
     ref_index: dict[str, int] = {}
     ctx_index = {name: i for i, name in enumerate(pack.contexts)}
@@ -268,7 +283,9 @@ def _prepare(pack: PolicyPack, items: list, n_pack_items: int) -> tuple[dict, No
         e_weight.append(weight)
         e_ref.append(ri)
         e_ctx.append(ctx_index[ctx_name] if ctx_name else -1)
-        e_py.append(py)
+        e_py.append(py is not False)
+        e_hom.append(py is True)
+        e_glue.append(role == ROLE_ANCHOR and (cname, ref) in glued)
         e_via.append(v)
 
     keys = list(key_entries)
@@ -279,12 +296,18 @@ def _prepare(pack: PolicyPack, items: list, n_pack_items: int) -> tuple[dict, No
     order_a = np.fromiter((e for v in key_entries.values() for e in v), dtype=np.int64, count=int(k_count.sum()))
     e_role_a = np.asarray(e_role, dtype=np.int8)[order_a]
     e_py_a = np.asarray(e_py, dtype=bool)[order_a]
+    e_hom_a = np.asarray(e_hom, dtype=bool)[order_a]
+    e_glue_a = np.asarray(e_glue, dtype=bool)[order_a]
+    key_has_han = np.asarray([bool(_HAN.search(k)) for k in keys], dtype=bool)
     prep = {
         "pairs": dict(normalizer.pairs), "keys": keys, "k_first": k_first, "k_count": k_count,
         "e_cat": np.asarray(e_cat, dtype=np.int16)[order_a], "e_role": e_role_a,
         "e_weight": np.asarray(e_weight, dtype=np.float64)[order_a], "e_ref": np.asarray(e_ref, dtype=np.int32)[order_a],
         "refs": refs, "e_context": np.asarray(e_ctx, dtype=np.int32)[order_a],
         "e_via": np.asarray(e_via, dtype=np.int8)[order_a],
+        # right edge exempt from the token-boundary check: by sound always, as written when the key has Han
+        "e_glue_sound": e_glue_a,
+        "e_glue_text": e_glue_a & np.repeat(key_has_han, k_count),
         "k_left_alnum": np.asarray([bool(_ALNUM.match(k[0])) for k in keys], dtype=bool),
         "k_right_alnum": np.asarray([bool(_ALNUM.match(k[-1])) for k in keys], dtype=bool),
     }
@@ -300,13 +323,16 @@ def _prepare(pack: PolicyPack, items: list, n_pack_items: int) -> tuple[dict, No
         pack_keys = set(normed[:n_pack_items])
         eligible = e_py_a & np.isin(e_role_a, (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER))
         any_eligible = np.logical_or.reduceat(eligible, k_first).tolist()
+        any_hom = np.logical_or.reduceat(eligible & e_hom_a, k_first).tolist()
         elig_list = eligible.tolist()
         kf, kc = k_first.tolist(), k_count.tolist()
         cand, cand_ids = [], []
+        key_ids = {}
         for ki, k in enumerate(keys):
             if not any_eligible[ki] or len(k) < cfg.min_syllables or not _HAN.fullmatch(k):
                 continue
             f, c = kf[ki], kc[ki]
+            key_ids[k] = ki
             cand.append(k)
             cand_ids.append([f + j for j in range(c) if elig_list[f + j]] if c > 1 else [f])
         for k, ids, sy in zip(cand, cand_ids, syllables_batch(cand)):
@@ -314,7 +340,8 @@ def _prepare(pack: PolicyPack, items: list, n_pack_items: int) -> tuple[dict, No
                 continue
             py = "".join(sy)
             py_syll.setdefault(py, sy)
-            py_syll_of_key[k] = sy
+            if any_hom[key_ids[k]]:
+                py_syll_of_key[k] = sy  # homophones too (not only latin spellings)
             py_entries.setdefault(py, []).extend(ids)
             py_text.setdefault(py, k)
             if cfg.initial_variants and k in pack_keys:
@@ -459,6 +486,7 @@ def _assemble(pack: PolicyPack, prep: dict, normalizer: Normalizer | None = None
         pack=pack, normalizer=normalizer, categories=CONTENT_CATEGORIES,
         e_cat=prep["e_cat"], e_role=prep["e_role"], e_weight=prep["e_weight"], e_ref=prep["e_ref"], refs=prep["refs"],
         e_context=prep["e_context"], contexts=list(pack.contexts.values()), e_via=prep["e_via"],
+        e_glue_sound=prep["e_glue_sound"], e_glue_text=prep["e_glue_text"],
         keys=prep["keys"], k_first=prep["k_first"], k_count=prep["k_count"],
         k_left_alnum=prep["k_left_alnum"], k_right_alnum=prep["k_right_alnum"],
         py_keys=prep["py_keys"], py_first=prep["py_first"], py_count=prep["py_count"],

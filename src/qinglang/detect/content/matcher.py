@@ -9,6 +9,7 @@ looked at one by one later (scoring.py).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,7 @@ from qinglang.detect.content.lexicon import Lexicon
 from qinglang.detect.content.normalize import NormBatch
 
 CHANNEL_CHAR, CHANNEL_PINYIN, CHANNEL_PATTERN, CHANNEL_INITIALS = 0, 1, 2, 3
+SENTENCE_CHARS = "。｡\n\r\x00"  # ends of sentences (？ and ！ are often rhetorical inside one: 江姐？不过是...)
 
 
 @dataclass
@@ -31,6 +33,8 @@ class Hits:
     clause: np.ndarray  # int64 clause id (global within the batch) of the first character
     pattern: np.ndarray  # int32 pattern index into Matcher.patterns (-1 for lexicon hits)
     clause_end: np.ndarray | None = None  # clause id of the last character
+    sentence: np.ndarray | None = None  # sentence id (clauses between 。 and line breaks) of the first character
+    sentence_end: np.ndarray | None = None  # ... of the last character
 
     def __len__(self) -> int:
         return len(self.post)
@@ -49,12 +53,37 @@ class Hits:
 
     def take(self, idx) -> "Hits":
         h = Hits(*[getattr(self, f)[idx] for f in _ARRAYS])
-        if self.clause_end is not None:
-            h.clause_end = self.clause_end[idx]
+        for f in ("clause_end", "sentence", "sentence_end"):
+            if getattr(self, f) is not None:
+                setattr(h, f, getattr(self, f)[idx])
         return h
 
 
 _ARRAYS = ("post", "n_start", "n_end", "o_start", "o_end", "entry", "channel", "clause", "pattern")
+
+
+@functools.lru_cache(maxsize=1)
+def _syllables() -> frozenset[str]:
+    from qinglang.detect.content.charmap import base_tables
+
+    return frozenset(s for s in base_tables().syllable_ids
+                     if (len(s) >= 2 or s in "aeo") and s not in ("ng", "hm", "hng", "m", "n"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _pinyin_run(s: str) -> bool:
+    """`s` (latin letters) splits into whole toneless pinyin syllables (depu: de pu)."""
+    s = s.lower()
+    if not s or not s.isascii() or not s.isalpha():
+        return False
+    syl = _syllables()
+    ok = [True] + [False] * len(s)
+    for i in range(1, len(s) + 1):
+        for j in range(max(0, i - 6), i):
+            if ok[j] and s[j:i] in syl:
+                ok[i] = True
+                break
+    return ok[-1]
 
 
 def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
@@ -70,6 +99,9 @@ class Matcher:
         self.lex = lexicon
         t = lexicon.normalizer.tables
         self._clause = t.clause
+        self._sentence = np.zeros(len(t.clause), dtype=bool)  # hard ends: a combo's reach does not cross them
+        for c in SENTENCE_CHARS:
+            self._sentence[ord(c)] = True
         self._alnum = np.zeros(len(t.clause), dtype=bool)
         for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789":
             self._alnum[ord(c)] = True
@@ -79,7 +111,24 @@ class Matcher:
         for c in list(range(0xFF21, 0xFF3B)) + list(range(0xFF41, 0xFF5B)):
             self._alnum[c] = True
         self._latin = t.is_latin
+        self._vowel = np.zeros(len(t.clause), dtype=bool)
+        for c in "aeiouAEIOU":
+            self._vowel[ord(c)] = True
+            self._vowel[ord(c) + 0xFEE0] = True  # full-width forms
         self.patterns = [p for _, p, _ in lexicon.patterns_norm] + [p for _, p, _ in lexicon.patterns_orig]
+        # modifier patterns used only by `adjacent` combos are searched right after their anchors
+        # (scoring.py), not over whole posts: (category index, pattern name) -> compiled regex
+        self.anchored: dict[tuple[int, str], object] = {}
+        pack = lexicon.pack
+        cat_index = {c: i for i, c in enumerate(lexicon.categories)}
+        for rx, p, ci in lexicon.patterns_norm:
+            if p.role != "modifier":
+                continue
+            combos = [c for c in pack.categories[p.category].combos if c.modifiers == p.name]
+            if combos and all(c.scope == "adjacent" for c in combos):
+                self.anchored[(cat_index[p.category], p.name)] = rx
+        self._skip = {i for i, (_, p, _) in enumerate(lexicon.patterns_norm)
+                      if (cat_index[p.category], p.name) in self.anchored}
         self._build_first_tables()
         self.pattern_cat = np.asarray([c for _, _, c in lexicon.patterns_norm] + [c for _, _, c in lexicon.patterns_orig],
                                       dtype=np.int16)
@@ -101,6 +150,9 @@ class Matcher:
             raw_last = nb.raw_offsets[hits.post] + np.maximum(hits.o_end - 1, hits.o_start)
             hits.clause = clause_cum[raw_start] - self._clause[nb.raw_cps[raw_start]]
             hits.clause_end = clause_cum[raw_last] - self._clause[nb.raw_cps[raw_last]]
+            sent_cum = np.cumsum(self._sentence[nb.raw_cps])
+            hits.sentence = sent_cum[raw_start] - self._sentence[nb.raw_cps[raw_start]]
+            hits.sentence_end = sent_cum[raw_last] - self._sentence[nb.raw_cps[raw_last]]
         return hits
 
     def _expand(self, key_ids: np.ndarray, first: np.ndarray, count: np.ndarray, index: np.ndarray | None):
@@ -248,8 +300,52 @@ class Matcher:
         re_ = base + hits.o_end
         before = np.where(hits.o_start > 0, self._alnum[raw[np.maximum(rs - 1, 0)]], False)
         after = self._alnum[raw[np.minimum(re_, len(raw) - 1)]] & (re_ < nb.raw_offsets[hits.post + 1] - 1)
-        bad = (left & before) | (right & after)
+        bad_left, bad_right = left & before, right & after
+        if bad_right.any():
+            ent = np.maximum(hits.entry, 0)
+            glue = np.where(hits.channel == CHANNEL_PINYIN, lex.e_glue_sound[ent], lex.e_glue_text[ent])
+            bad_right &= ~(glue & (hits.entry >= 0))  # a contact word running into its ID: 微xinabc123
+        bad = bad_left | bad_right
+        if not bad.any():
+            return hits
+        # initials written run together (bxndgjr for 被洗脑的工具人, 吹CLD for 吹出来的): a hit of three or more
+        # characters found by sound may start or end (not both) inside a latin token without vowels,
+        # which no word or pinyin spelling is (shorter hits, or hits between two acronyms as in
+        # HTML和CSS, are too often a coincidence)
+        sound = (hits.channel == CHANNEL_PINYIN) | (hits.channel == CHANNEL_INITIALS)
+        cand = bad & sound & (hits.n_end - hits.n_start >= 3) & (bad_left ^ bad_right)  # one edge inside
+        if cand.any():
+            vf = self._vowel_free(raw)
+            ok = (~bad_left | vf[rs]) & (~bad_right | vf[np.maximum(re_ - 1, rs)])
+            bad &= ~(cand & ok)
+        # pinyin written run together (被神huadepu for 被神化的普): a hit found by sound may continue a
+        # latin token when the rest of the token spells whole pinyin syllables too
+        run = bad & (hits.channel == CHANNEL_PINYIN)  # spellings, not initials (ch in xingchen)
+        if run.any():
+            raw_s = None
+            for i in np.flatnonzero(run).tolist():
+                if raw_s is None:
+                    raw_s = nb.raw_cps.tobytes().decode("utf-32-le", "surrogatepass")
+                a, b = int(rs[i]), int(re_[i])
+                lo, hi = a, b
+                while lo > 0 and self._alnum[raw[lo - 1]]:
+                    lo -= 1
+                while hi < len(raw) and self._alnum[raw[hi]]:
+                    hi += 1
+                if (not bad_left[i] or _pinyin_run(raw_s[lo:a])) and (not bad_right[i] or _pinyin_run(raw_s[b:hi])):
+                    bad[i] = False
         return hits.take(~bad) if bad.any() else hits
+
+    def _vowel_free(self, raw: np.ndarray) -> np.ndarray:
+        """True at each letter/digit of the raw batch whose latin token has no vowel (a e i o u)."""
+        a = self._alnum[raw]
+        starts = a.copy()
+        starts[1:] &= ~a[:-1]
+        tid = np.cumsum(starts) - 1
+        has_vowel = np.zeros(int(starts.sum()) + 1, dtype=bool)
+        vowel = a & self._vowel[raw]
+        has_vowel[tid[vowel]] = True
+        return a & ~has_vowel[np.maximum(tid, 0)]
 
     def _pattern_hits(self, nb: NormBatch) -> Hits:
         """Regular expressions, run only on posts that contain one of the characters a match can
@@ -275,6 +371,8 @@ class Matcher:
         out = []
         for pi, (rx, _p, _c) in enumerate(patterns):
             spans = []
+            if normalized and pi in self._skip:
+                continue
             if pi in full:
                 spans = [(m.start(), m.end()) for m in rx.finditer(string)]
             elif post_bits is not None:

@@ -33,7 +33,9 @@ CONTENT_CATEGORIES = (
     Category.OTHER.value,
 )
 DECISIONS = ("pass", "review", "block")
-SCOPES = ("clause", "post")
+SCOPES = ("clause", "post")  # of context rules
+COMBO_SCOPES = ("clause", "post", "adjacent")
+PATTERN_ROLES = ("term", "anchor", "modifier")
 TIERS = tuple(t.value for t in Tier)
 
 DEFAULT_THRESHOLDS = {
@@ -62,6 +64,7 @@ class Pattern:
     category: str
     on: str = "normalized"  # normalized | original
     line: int = 0
+    role: str = "term"  # term (evidence on its own) | anchor | modifier (evidence only in a combo)
 
 
 @dataclass(frozen=True)
@@ -76,11 +79,14 @@ class Context:
 @dataclass(frozen=True)
 class Combo:
     name: str
-    anchors: str  # list name (a category list or "gazetteer")
-    modifiers: str
+    anchors: str  # list name (a category list or "gazetteer") or the name of an anchor pattern
+    modifiers: str  # list name or the name of a modifier pattern
     weight: float
-    scope: str = "clause"
+    scope: str = "clause"  # clause | post | adjacent
     line: int = 0
+    reach: int = 0  # clause scope: the parts may also sit up to this many clauses apart ...
+    reach_factor: float = 0.85  # ... the weight multiplied by this once per clause between them
+    gap: int = 1  # adjacent scope: at most this many (normalised) characters between the parts
 
 
 @dataclass(frozen=True)
@@ -437,7 +443,8 @@ class _Parser:
             else:
                 for i, p in enumerate(pats):
                     ln = pats.line_of(i)
-                    pm = self.mapping(p, f"{where}.patterns item {i + 1}", ln, ("name", "regex", "weight", "on", "note"))
+                    pm = self.mapping(p, f"{where}.patterns item {i + 1}", ln,
+                                      ("name", "regex", "weight", "on", "role", "note"))
                     if pm is None:
                         continue
                     regex = self.text(pm.get("regex"), f"{where}.patterns item {i + 1} regex", pm.line_of("regex"))
@@ -454,7 +461,9 @@ class _Parser:
                                     0.0, 1.0, weight)
                     on = self.choice(pm.get("on"), f"{where}.patterns item {i + 1} on", pm.line_of("on"),
                                      ("normalized", "original"), "normalized")
-                    cat.patterns.append(Pattern(pname, regex, w, name, on, ln))
+                    role = self.choice(pm.get("role"), f"{where}.patterns item {i + 1} role", pm.line_of("role"),
+                                       PATTERN_ROLES, "term")
+                    cat.patterns.append(Pattern(pname, regex, w, name, on, ln, role))
         cat.allow = [t for t, _ in self.str_list(m.get("allow"), f"{where}.allow", m.line_of("allow"))]
         if "contexts" in m:
             cl = m["contexts"]
@@ -497,24 +506,44 @@ class _Parser:
                 for i, c in enumerate(cm):
                     ln = cm.line_of(i)
                     cc = self.mapping(c, f"{where}.combos item {i + 1}", ln,
-                                      ("name", "anchors", "modifiers", "weight", "scope", "note"))
+                                      ("name", "anchors", "modifiers", "weight", "scope", "reach", "reach_factor",
+                                       "gap", "note"))
                     if cc is None:
                         continue
+                    role_patterns = {p.name: p.role for p in cat.patterns if p.role != "term"}
                     for part in ("anchors", "modifiers"):
                         ref = cc.get(part)
                         if ref is None:
                             self.fail(ln, f"{where}.combos item {i + 1} needs '{part}' (a list name)")
-                        elif ref != "gazetteer" and ref not in cat.lists:
+                        elif ref != "gazetteer" and ref not in cat.lists and ref not in role_patterns:
                             self.fail(cc.line_of(part), f"{where}.combos item {i + 1}: {part} {ref!r} is neither "
-                                                        f"'gazetteer' nor a list under {where}.lists")
+                                                        f"'gazetteer', a list under {where}.lists nor a pattern "
+                                                        f"with role anchor or modifier")
                         elif ref == "gazetteer" and not cat.gazetteer:
                             self.fail(cc.line_of(part), f"{where}.combos item {i + 1}: {where} has no gazetteer")
+                        elif ref in role_patterns and role_patterns[ref] != part[:-1]:
+                            self.fail(cc.line_of(part), f"{where}.combos item {i + 1}: pattern {ref!r} has role "
+                                                        f"{role_patterns[ref]}, not {part[:-1]}")
                     w = self.number(cc.get("weight"), f"{where}.combos item {i + 1} weight", cc.line_of("weight"),
                                     0.0, 1.0, weight)
                     scope = self.choice(cc.get("scope"), f"{where}.combos item {i + 1} scope", cc.line_of("scope"),
-                                        SCOPES, "clause")
+                                        COMBO_SCOPES, "clause")
+                    ints = {}
+                    for k, lo, hi, default in (("reach", 0, 5, 0), ("gap", 0, 10, 1)):
+                        v = cc.get(k, default)
+                        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+                            self.fail(cc.line_of(k), f"{where}.combos item {i + 1} {k} must be an integer from "
+                                                     f"{lo} to {hi}, not {v!r}")
+                            v = default
+                        ints[k] = v
+                    if "reach" in cc and scope != "clause":
+                        self.fail(cc.line_of("reach"), f"{where}.combos item {i + 1}: reach needs scope clause")
+                    if "gap" in cc and scope != "adjacent":
+                        self.fail(cc.line_of("gap"), f"{where}.combos item {i + 1}: gap needs scope adjacent")
+                    rf = self.number(cc.get("reach_factor"), f"{where}.combos item {i + 1} reach_factor",
+                                     cc.line_of("reach_factor"), 0.0, 1.0, 0.85)
                     cat.combos.append(Combo(str(cc.get("name") or f"{name}_combo_{i + 1}"), str(cc.get("anchors")),
-                                            str(cc.get("modifiers")), w, scope, ln))
+                                            str(cc.get("modifiers")), w, scope, ln, ints["reach"], rf, ints["gap"]))
         if "thresholds" in m:
             cat.thresholds = self.thresholds(m["thresholds"], f"{where}.thresholds", m.line_of("thresholds"))
         if not (cat.terms or cat.patterns or cat.combos):

@@ -6,8 +6,11 @@ For each post and category:
   found only by sound, times the factor of the category's context rules present in
   its clause (clause scope) or anywhere in the post (post scope) - the lowest
   lowering factor and the highest raising one;
-- a combo fires when one of its anchors and one of its modifiers share a clause
-  (or the post), weighing the combo's weight times the contexts' factor;
+- a combo fires when one of its anchors and one of its modifiers share a clause (or sit up to
+  `reach` clauses apart, weighing `reach_factor` less per clause between them), anywhere in the
+  post (scope post), or follow each other within `gap` characters (scope adjacent: a contact
+  word and the ID after it); its weight is the combo's weight times the contexts' factor, and
+  the best pair counts;
 - a reference (term, pattern, combo) counts once, at its strongest;
 - the rule score is 1 - prod(1 - w) over what counted.
 """
@@ -18,11 +21,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qinglang.detect.content.lexicon import ROLE_ALLOW, ROLE_ANCHOR, ROLE_CONTEXT, ROLE_MODIFIER, ROLE_TERM, Lexicon
-from qinglang.detect.content.matcher import CHANNEL_PATTERN, CHANNEL_PINYIN, Hits, Matcher
+from qinglang.detect.content.lexicon import (ROLE_ALLOW, ROLE_ANCHOR, ROLE_CONTEXT, ROLE_MODIFIER, ROLE_TERM, Lexicon,
+                                             initials_factor)
+from qinglang.detect.content.matcher import CHANNEL_INITIALS, CHANNEL_PATTERN, CHANNEL_PINYIN, Hits, Matcher
 from qinglang.detect.content.normalize import NormBatch
 
 CHANNEL_NAMES = ("text", "pinyin", "pattern", "initials")
+_PATTERN_ROLE = {"term": ROLE_TERM, "anchor": ROLE_ANCHOR, "modifier": ROLE_MODIFIER}
 MAX_ROWS_PER_POST = 500
 
 
@@ -50,6 +55,59 @@ class RuleScorer:
         pack = lexicon.pack
         self.combos = {c: pack.categories[c].combos for c in pack.categories}
         self.cat_names = lexicon.categories
+        self._pattern_roles = np.asarray([_PATTERN_ROLE[p.role] for p in matcher.patterns], dtype=np.int64)
+
+    @staticmethod
+    def _follow(nb: NormBatch, post: int, rx, a_hits: list, gap: int) -> list:
+        """Matches of a modifier pattern starting right after an anchor hit (within `gap` characters of
+        normalised text): the ID after a contact word. Searched here, after each anchor, rather than
+        over whole posts, so a long latin run (chaodijiaweixinabc123) cannot hide it."""
+        out = []
+        end = int(nb.norm_offsets[post + 1]) - 1
+        for a in a_hits:
+            for pos in range(a[6], min(a[6] + gap, end) + 1):
+                mm = rx.match(nb.norm, pos, end)
+                if mm is not None and mm.end() > mm.start():
+                    s_, e_ = mm.start(), mm.end()
+                    os_, oe = nb.orig_span(np.asarray([post]), np.asarray([s_]), np.asarray([e_]))
+                    out.append((a[0], int(os_[0]), int(oe[0]), CHANNEL_PATTERN, e_ - s_, s_, e_))
+                    break
+        return out
+
+    def _pair_weight(self, combo, a, m) -> float:
+        """Weight of a combo fired by anchor hit `a` and modifier hit `m` (0 when they are too far apart):
+        the combo's weight, times reach_factor per clause between them, times the pinyin factor of a
+        part found only by sound."""
+        (a0, a1), (m0, m1) = a[0][:2], m[0][:2]
+        if combo.scope == "adjacent":
+            # the modifier follows the anchor within `gap` characters (微信 abc123), or starts inside it
+            # and runs on (a regex ID match that swallowed a latin contact word: weixinabc123)
+            a_ns, a_ne, m_ns, m_ne = a[5], a[6], m[5], m[6]
+            follows = 0 <= m_ns - a_ne <= combo.gap
+            runs_on = a_ns <= m_ns < a_ne and m_ne - a_ne >= 4
+            if not (follows or runs_on):
+                return 0.0
+            w = combo.weight
+        elif combo.scope == "post":
+            w = combo.weight
+        else:
+            dist = max(0, max(a0, m0) - min(a1, m1))  # clauses between the two ranges
+            if dist > combo.reach:
+                return 0.0
+            # reaching into another clause stays inside the sentence (not across 。 or a line break)
+            if dist and (m[0][2] > a[0][3] if m0 > a1 else a[0][2] > m[0][3]):
+                return 0.0
+            w = combo.weight * combo.reach_factor ** dist
+        return w * min(self._sound_factor(a[3], a[4]), self._sound_factor(m[3], m[4]))
+
+    def _sound_factor(self, channel: int, n_chars: int) -> float:
+        """How much a combo part found by sound counts: pinyin as for terms; initials like the
+        initials keys of terms (two letters are a common latin token and count much less)."""
+        if channel == CHANNEL_PINYIN:
+            return self._pinyin_factor(n_chars)
+        if channel == CHANNEL_INITIALS:
+            return initials_factor(self.lex.pack.pinyin, n_chars)
+        return 1.0
 
     def _pinyin_factor(self, n_chars: int) -> float:
         py = self.lex.pack.pinyin
@@ -60,8 +118,14 @@ class RuleScorer:
         if not len(hits):
             return {}
         lex = self.lex
-        roles = np.where(hits.entry >= 0, lex.e_role[np.maximum(hits.entry, 0)], -1)
-        evidence_like = (roles == ROLE_TERM) | (roles == ROLE_ANCHOR) | (roles == ROLE_MODIFIER) | (roles == -1)
+        roles = np.full(len(hits), -1, dtype=np.int64)
+        lexical = hits.entry >= 0
+        roles[lexical] = lex.e_role[hits.entry[lexical]]
+        if len(self._pattern_roles):
+            roles[~lexical] = self._pattern_roles[np.maximum(hits.pattern[~lexical], 0)]
+        # a post needs a hit that counts on its own or an anchor: modifiers alone (笑死, an ID-like token)
+        # can never score
+        evidence_like = (roles == ROLE_TERM) | (roles == ROLE_ANCHOR)
         posts_with = np.unique(hits.post[evidence_like])
         if not len(posts_with):
             return {}
@@ -74,8 +138,12 @@ class RuleScorer:
         ends = np.concatenate([bounds, [len(h.post)]])
         out: dict[int, PostRules] = {}
         ce = h.clause_end if h.clause_end is not None else h.clause
+        ss = h.sentence if h.sentence is not None else np.zeros(len(h.post), dtype=np.int64)
+        se = h.sentence_end if h.sentence_end is not None else ss
+        # clause: (first clause, last clause, first sentence, last sentence) of the hit
         cols = (h.post.tolist(), h.n_start.tolist(), h.n_end.tolist(), h.o_start.tolist(), h.o_end.tolist(),
-                h.entry.tolist(), h.channel.tolist(), list(zip(h.clause.tolist(), ce.tolist())), h.pattern.tolist())
+                h.entry.tolist(), h.channel.tolist(),
+                list(zip(h.clause.tolist(), ce.tolist(), ss.tolist(), se.tolist())), h.pattern.tolist())
         for a, b in zip(starts.tolist(), ends.tolist()):
             post = cols[0][a]
             if b - a > MAX_ROWS_PER_POST:
@@ -87,10 +155,11 @@ class RuleScorer:
             else:
                 idx = range(a, b)
             rows = [tuple(c[i] for c in cols[1:]) for i in idx]
-            out[post] = self._post(nb.texts[post], rows)
+            out[post] = self._post(nb, post, rows)
         return out
 
-    def _post(self, text: str, rows) -> PostRules:
+    def _post(self, nb: NormBatch, post: int, rows) -> PostRules:
+        text = nb.texts[post]
         lex = self.lex
         e_role, e_cat, e_w, e_ref, e_ctx = lex.e_role, lex.e_cat, lex.e_weight, lex.e_ref, lex.e_context
         allow: dict[int, list[tuple[int, int]]] = {}
@@ -100,7 +169,7 @@ class RuleScorer:
             if entry < 0:
                 p = self.matcher.patterns[pat]
                 ev.append((int(self.matcher.pattern_cat[pat]), "pattern", p.name, p.weight, channel, clause, ns, ne,
-                           os_, oe, ROLE_TERM))
+                           os_, oe, _PATTERN_ROLE[p.role]))
                 continue
             role = int(e_role[entry])
             cat = int(e_cat[entry])
@@ -123,11 +192,13 @@ class RuleScorer:
 
         for cat, items in by_cat.items():
             cname = self.cat_names[cat]
-            # a term inside a longer term hit of the same category (杂种 in 狗杂种) does not count again
-            spans_ = [(it[6], it[7]) for it in items if it[10] == ROLE_TERM and it[1] == "term"]
-            if len(spans_) > 1:
-                items = [it for it in items if not (it[10] == ROLE_TERM and it[1] == "term" and any(
-                    a <= it[6] and it[7] <= b and (b - a) > (it[7] - it[6]) for a, b in spans_))]
+            # a term inside a longer term hit of the same category (杂种 in 狗杂种), or a pattern inside a
+            # longer pattern hit (www.x.cn in https://www.x.cn), does not count again
+            for kind in ("term", "pattern"):
+                spans_ = [(it[6], it[7]) for it in items if it[10] == ROLE_TERM and it[1] == kind]
+                if len(spans_) > 1:
+                    items = [it for it in items if not (it[10] == ROLE_TERM and it[1] == kind and any(
+                        a <= it[6] and it[7] <= b and (b - a) > (it[7] - it[6]) for a, b in spans_))]
             ctxs = [(lex.contexts[ci], clauses) for (c, ci), clauses in ctx_clause.items() if c == cat]
 
             def factor(clause: tuple[int, int], _ctxs=ctxs) -> tuple[float, list[str]]:
@@ -148,10 +219,10 @@ class RuleScorer:
             modifiers: dict[str, list] = {}
             for _, kind, ref, w, channel, clause, ns, ne, os_, oe, role in items:
                 if role == ROLE_ANCHOR:
-                    anchors.setdefault(ref, []).append((clause, os_, oe, channel, ne - ns))
+                    anchors.setdefault(ref, []).append((clause, os_, oe, channel, ne - ns, ns, ne))
                     continue
                 if role == ROLE_MODIFIER:
-                    modifiers.setdefault(ref, []).append((clause, os_, oe, channel, ne - ns))
+                    modifiers.setdefault(ref, []).append((clause, os_, oe, channel, ne - ns, ns, ne))
                     continue
                 f, names = factor(clause)
                 used_ctx.update(names)
@@ -165,28 +236,25 @@ class RuleScorer:
                                 "contexts": names})
             for combo in self.combos.get(cname, ()):
                 a_hits = anchors.get(combo.anchors, [])
-                m_hits = modifiers.get(combo.modifiers, [])
+                rx = self.matcher.anchored.get((cat, combo.modifiers))
+                if rx is not None and a_hits:
+                    m_hits = self._follow(nb, post, rx, a_hits, combo.gap)
+                else:
+                    m_hits = modifiers.get(combo.modifiers, [])
                 if not a_hits or not m_hits:
                     continue
-                fired = None
-                if combo.scope == "post":
-                    fired = (a_hits[0], m_hits[0])
-                else:
-                    for a_ in a_hits:
-                        for m in m_hits:
-                            if a_[0][0] <= m[0][1] and m[0][0] <= a_[0][1]:  # clause ranges meet
-                                fired = (a_, m)
-                                break
-                        if fired:
-                            break
-                if fired is None:
+                fired, fired_w = None, -1.0
+                for a_ in a_hits:
+                    for m in m_hits:
+                        w_pair = self._pair_weight(combo, a_, m)
+                        if w_pair > fired_w:
+                            fired, fired_w = (a_, m), w_pair
+                if fired is None or fired_w <= 0:
                     continue
-                (clause, a_s, a_e, a_ch, a_len), (_, m_s, m_e, m_ch, m_len) = fired
-                f, names = factor(clause)
+                (a_clause, a_s, a_e, a_ch, _, _, _), (m_clause, m_s, m_e, m_ch, _, _, _) = fired
+                f, names = factor((min(a_clause[0], m_clause[0]), max(a_clause[1], m_clause[1])))
                 used_ctx.update(names)
-                pin = min(self._pinyin_factor(a_len) if a_ch == CHANNEL_PINYIN else 1.0,
-                          self._pinyin_factor(m_len) if m_ch == CHANNEL_PINYIN else 1.0)
-                weight = combo.weight * f * pin
+                weight = fired_w * f
                 best[("combo", combo.name)] = max(best.get(("combo", combo.name), -1.0), weight)
                 for s_, e_, ref, ch in ((a_s, a_e, combo.anchors, a_ch), (m_s, m_e, combo.modifiers, m_ch)):
                     res.spans.append({"start": s_, "end": e_, "category": cname, "matched": text[s_:e_],
