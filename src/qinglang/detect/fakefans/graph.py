@@ -64,7 +64,7 @@ def _scatter(keys, vals, n_keys):
 def _sort_dedupe(ptr, idx):
     """Sort each segment and drop repeats, compacting in place; returns new offsets and length."""
     n = ptr.shape[0] - 1
-    new_ptr = np.zeros(n + 1, np.int64)
+    new_ptr = np.zeros(n + 1, ptr.dtype)
     w = 0
     for r in range(n):
         start = ptr[r]
@@ -94,7 +94,7 @@ def _sort_dedupe(ptr, idx):
 @nb.njit(cache=True)
 def _transpose(ptr, idx, n_out):
     """CSR -> CSC (or back); entries of the result come out sorted because we scan in order."""
-    out_ptr = np.zeros(n_out + 1, np.int64)
+    out_ptr = np.zeros(n_out + 1, ptr.dtype)
     for e in range(idx.shape[0]):
         out_ptr[idx[e] + 1] += 1
     for i in range(n_out):
@@ -154,55 +154,45 @@ def _int32(col) -> np.ndarray:
     return np.ascontiguousarray(a, dtype=np.int32)
 
 
-def from_edge_file(path: str | Path, src: str = "src", dst: str = "dst") -> Bipartite:
-    """Build a Bipartite straight from an edge file, streaming Parquet row groups.
-
-    Memory: the CSR and CSC arrays (8 bytes per edge) plus one row group; the raw
-    columns are never held whole. A `.npz` file is read whole instead.
-    """
-    path = Path(path)
-    if path.suffix == ".npz":
-        s, d = read_edges(path, src, dst)
-        return from_edges(s, d)
-    if path.suffix == ".npy":
-        return _from_npy(path)
-    import pyarrow as pa
+def _parquet_chunks(path: Path, src: str, dst: str):
+    """Stream (src, dst) int32 chunks of a Parquet edge file, one row group at a time."""
     import pyarrow.parquet as pq
 
-    previous = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())  # give decoded pages back to the OS at once
-    try:
-        pf = pq.ParquetFile(path, memory_map=False)
-        names = pf.schema_arrow.names
-        for name in (src, dst):
-            if name not in names:
-                raise ValueError(f"{path}: no column {name!r} (has {names})")
-        groups = range(pf.num_row_groups)
-        n_rows = n_cols = 0
-        for g in groups:  # sizes: one cheap pass over the keys
-            t = pf.read_row_group(g, columns=[src, dst], use_threads=False)
-            for name in (src, dst):
-                a = _int32(t.column(name))
-                if a.size and a.min() < 0:
-                    raise ValueError(f"{path}: column {name!r} has negative indices")
-                if name == src:
-                    n_rows = max(n_rows, int(a.max()) + 1 if a.size else 0)
-                else:
-                    n_cols = max(n_cols, int(a.max()) + 1 if a.size else 0)
-            del t
-        row_ptr = np.zeros(n_rows + 1, np.int64)
-        for g in groups:
-            _count_into(_int32(pf.read_row_group(g, columns=[src], use_threads=False).column(0)), row_ptr)
-        np.cumsum(row_ptr, out=row_ptr)
-        pos = row_ptr[:-1].copy()
-        row_idx = np.empty(int(row_ptr[-1]), np.int32)
-        for g in groups:
-            t = pf.read_row_group(g, columns=[src, dst], use_threads=False)
-            _scatter_into(_int32(t.column(src)), _int32(t.column(dst)), pos, row_idx)
-            del t
-        del pos
-    finally:
-        pa.set_memory_pool(previous)
+    pf = pq.ParquetFile(path, memory_map=False)
+    names = pf.schema_arrow.names
+    for name in (src, dst):
+        if name not in names:
+            raise ValueError(f"{path}: no column {name!r} (has {names})")
+    for g in range(pf.num_row_groups):
+        t = pf.read_row_group(g, columns=[src, dst], use_threads=False)
+        s, d = _int32(t.column(0)), _int32(t.column(1))
+        del t
+        yield s, d
+
+
+def _from_chunks(chunks, path: Path) -> Bipartite:
+    """Streaming passes over (src, dst) chunks: sizes, row counts, then the CSR scatter; the CSC by transposing."""
+    n_rows = n_cols = 0
+    for s, d in chunks():  # sizes
+        if s.size == 0:
+            continue
+        if s.min() < 0 or d.min() < 0:
+            raise ValueError(f"{path}: negative edge indices")
+        n_rows = max(n_rows, int(s.max()) + 1)
+        n_cols = max(n_cols, int(d.max()) + 1)
+    counts = np.zeros(n_rows + 1, np.int64)
+    for s, _d in chunks():
+        _count_into(s, counts)
+    # 32-bit offsets while the edges fit (half the memory of the offsets and their working copies)
+    row_ptr = np.cumsum(counts, dtype=np.int64)
+    del counts
+    if row_ptr[-1] < np.iinfo(np.int32).max:
+        row_ptr = row_ptr.astype(np.int32)
+    pos = row_ptr[:-1].copy()
+    row_idx = np.empty(int(row_ptr[-1]), np.int32)
+    for s, d in chunks():
+        _scatter_into(s, d, pos, row_idx)
+    del pos
     row_ptr, n = _sort_dedupe(row_ptr, row_idx)
     if n != row_idx.shape[0]:
         row_idx = row_idx[:n]  # a view: no second copy at the peak
@@ -210,7 +200,30 @@ def from_edge_file(path: str | Path, src: str = "src", dst: str = "dst") -> Bipa
     return Bipartite(n_rows, n_cols, row_ptr, row_idx, col_ptr, col_idx)
 
 
-def _npy_chunks(path: Path, chunk: int = 1 << 22):
+def from_edge_file(path: str | Path, src: str = "src", dst: str = "dst") -> Bipartite:
+    """Build a Bipartite straight from an edge file: Parquet (columns src, dst) or an (E, 2) integer .npy,
+    streamed in chunks of a million edges; an .npz (arrays src, dst) is read whole.
+
+    Memory: the CSR and CSC arrays (8 bytes per edge) plus the offsets and one chunk; the raw
+    columns are never held whole.
+    """
+    path = Path(path)
+    if path.suffix == ".npz":
+        s, d = read_edges(path, src, dst)
+        return from_edges(s, d)
+    if path.suffix == ".npy":
+        return _from_chunks(lambda: _npy_chunks(path), path)
+    import pyarrow as pa
+
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())  # give decoded pages back to the OS at once
+    try:
+        return _from_chunks(lambda: _parquet_chunks(path, src, dst), path)
+    finally:
+        pa.set_memory_pool(previous)
+
+
+def _npy_chunks(path: Path, chunk: int = 1 << 20):
     """Stream an (E, 2) integer .npy file as (src, dst) chunks without mapping it whole."""
     with open(path, "rb") as fh:
         version = np.lib.format.read_magic(fh)
@@ -229,28 +242,6 @@ def _npy_chunks(path: Path, chunk: int = 1 << 22):
                 raise ValueError(f"{path}: truncated after {done} edges")
             yield view[:, 0], view[:, 1]
             done += k
-
-
-def _from_npy(path: Path) -> Bipartite:
-    n_rows = n_cols = 0
-    for s, d in _npy_chunks(path):
-        if s.size and (s.min() < 0 or d.min() < 0):
-            raise ValueError(f"{path}: negative edge indices")
-        n_rows = max(n_rows, int(s.max()) + 1)
-        n_cols = max(n_cols, int(d.max()) + 1)
-    row_ptr = np.zeros(n_rows + 1, np.int64)
-    for s, _d in _npy_chunks(path):
-        _count_into(s, row_ptr)
-    np.cumsum(row_ptr, out=row_ptr)
-    pos = row_ptr[:-1].copy()
-    row_idx = np.empty(int(row_ptr[-1]), np.int32)
-    for s, d in _npy_chunks(path):
-        _scatter_into(s, d, pos, row_idx)
-    del pos
-    row_ptr, n = _sort_dedupe(row_ptr, row_idx)
-    row_idx = row_idx[:n]
-    col_ptr, col_idx = _transpose(row_ptr, row_idx, n_cols)
-    return Bipartite(n_rows, n_cols, row_ptr, row_idx, col_ptr, col_idx)
 
 
 def read_edges(path: str | Path, src: str = "src", dst: str = "dst") -> tuple[np.ndarray, np.ndarray]:
