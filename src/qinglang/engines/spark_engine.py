@@ -172,7 +172,7 @@ class SparkEngine:
         df = self.df(query)
         blobs = df.mapInArrow(functools.partial(_ipc_blobs, int(batch_rows)), "ipc binary")
         for row in blobs.toLocalIterator(prefetchPartitions=True):
-            yield from pa.ipc.open_stream(pa.py_buffer(row[0])).read_all().to_batches()
+            yield from pa.ipc.open_stream(pa.py_buffer(row[0])).read_all().to_batches(max_chunksize=int(batch_rows))
 
     def register(self, name: str, table: pa.Table) -> None:
         self.drop(name)

@@ -1,0 +1,143 @@
+"""The fake-fan scan on Spark local[2] at 1M, 5M and 20M follows, beside DuckDB on the same workspace.
+
+    python benchmarks/spark_scaling.py            # ~1M, ~5M, ~20M follows (50k, 250k, 1M simulated accounts)
+    python benchmarks/spark_scaling.py --small    # ~1M follows only
+    python benchmarks/spark_scaling.py --sizes 50000,250000
+
+Each platform is simulated once (seed 1; follows ≈ 20 per account, farms included) and
+ingested once, cached under benchmarks/out/. Then `qinglang scan --only fakefans` runs as
+a user runs it, in its own process, with `--engine duckdb` (the peer: the default engine,
+same machine, same run) and with `--engine spark --spark-master local[2]` (a JVM started
+by the scan; driver memory from the workspace's [spark.conf]). Reported: wall seconds,
+peak RSS (the largest process of the run: the Python driver or Spark's JVM), the ratio to
+DuckDB, and whether the two exports have the same findings rows (kind, subject_id,
+related_id, category).
+
+From the measured times, a least-squares line t = a + b * follows on local[2] splits
+the fixed cost (queries, job scheduling: about the same whatever the size) from the cost
+per follow (the passes over the edges: two cores); the closing lines extrapolate to a
+10-billion-follow platform on a cluster, assuming the edge passes scale with cores (they
+are partitioned scans, sorts and joins) and the fixed part does not shrink. See
+docs/spark.md for the assumptions and the driver's memory (per-account arrays).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import OUT, measure, python_code, table  # noqa: E402
+
+SECRET = {"QINGLANG_SECRET": "benchmark-secret-0123456789"}
+CLI = [sys.executable, "-m", "qinglang.entrypoints.cli.app"]
+DRIVER_MEMORY = "3g"
+
+
+def platform(accounts: int, seed: int = 1) -> Path:
+    """A simulated, ingested workspace (cached): benchmarks/out/spark-ws-<accounts>."""
+    snap = OUT / f"spark-sim-{accounts}-{seed}"
+    if not (snap / "truth" / "manifest.json").exists():
+        shutil.rmtree(snap, ignore_errors=True)
+        code = (f"from pathlib import Path\nfrom qinglang.sim import SimConfig, simulate\n"
+                f"simulate(SimConfig(out=Path({str(snap)!r}), accounts={accounts}, seed={seed}, fmt='parquet'))\n")
+        m = measure("simulate", python_code(code))
+        if m.returncode != 0:
+            raise SystemExit("simulation failed")
+        print(f"simulated {accounts:,} accounts in {m.seconds:.0f} s", flush=True)
+    home = OUT / f"spark-ws-{accounts}-{seed}"
+    stamp = home / ".ingested-from"
+    if not stamp.exists() or stamp.read_text() != str(snap):
+        shutil.rmtree(home, ignore_errors=True)
+        m = measure("ingest", [*CLI, "ingest", str(snap), "--home", str(home), "--json"], env=SECRET)
+        if m.returncode != 0:
+            raise SystemExit("ingest failed")
+        stamp.write_text(str(snap))
+        print(f"ingested {accounts:,} accounts in {m.seconds:.0f} s", flush=True)
+    (home / "qinglang.toml").write_text(f'[spark.conf]\n"spark.driver.memory" = "{DRIVER_MEMORY}"\n', encoding="utf-8")
+    return home
+
+
+def scan(home: Path, engine: str, out_csv: Path):
+    extra = ["--spark-master", "local[2]"] if engine == "spark" else []
+    work = home.parent / f"{home.name}-{engine}"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(home, work)  # each engine scans its own copy: findings and cases stay apart
+    m = measure(f"scan --engine {engine}", [*CLI, "scan", "--only", "fakefans", "--engine", engine, *extra,
+                                            "--home", str(work), "--json"], env=SECRET)
+    if m.returncode != 0:
+        raise SystemExit(f"{engine} scan failed")
+    report = json.loads(m.stdout)
+    e = measure("export", [*CLI, "export", "findings", "--out", str(out_csv), "--home", str(work)], env=SECRET)
+    if e.returncode != 0:
+        raise SystemExit("export failed")
+    with open(out_csv, encoding="utf-8") as fh:
+        keys = sorted((r["kind"], r["subject_id"], r["related_id"], r["category"]) for r in csv.DictReader(fh))
+    shutil.rmtree(work, ignore_errors=True)
+    return m, report, keys
+
+
+def fit(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """Least squares t = a + b x."""
+    n = len(points)
+    if n < 2:
+        x, t = points[0]
+        return 0.0, t / x
+    mx = sum(x for x, _ in points) / n
+    mt = sum(t for _, t in points) / n
+    b = sum((x - mx) * (t - mt) for x, t in points) / max(sum((x - mx) ** 2 for x, _ in points), 1e-12)
+    return mt - b * mx, b
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="50000,250000,1000000", help="simulated accounts per platform")
+    ap.add_argument("--small", action="store_true", help="only the smallest platform (~1M follows)")
+    a = ap.parse_args()
+    sizes = [int(s) for s in a.sizes.split(",")]
+    if a.small:
+        sizes = sizes[:1]
+    rows, results, points = [], [], []
+    for accounts in sizes:
+        home = platform(accounts)
+        follows = json.loads((OUT / f"spark-sim-{accounts}-1" / "truth" / "manifest.json").read_text())["tables"]["follows"]
+        d, d_rep, d_keys = scan(home, "duckdb", OUT / f"spark-scaling-{accounts}-duckdb.csv")
+        s, s_rep, s_keys = scan(home, "spark", OUT / f"spark-scaling-{accounts}-spark.csv")
+        same = d_keys == s_keys
+        points.append((follows, s.seconds))
+        rows.append([f"{follows:,}", f"{accounts:,}", f"{d.seconds:.1f}", f"{d.peak_rss_mb:,.0f}", f"{s.seconds:.1f}",
+                     f"{s.peak_rss_mb:,.0f}", f"{s.seconds / d.seconds:.2f}x", f"{len(s_keys):,}",
+                     "yes" if same else "NO"])
+        results.append({"accounts": accounts, "follows": follows, "duckdb_s": round(d.seconds, 1),
+                        "duckdb_rss_mb": round(d.peak_rss_mb), "spark_s": round(s.seconds, 1),
+                        "spark_rss_mb": round(s.peak_rss_mb), "findings": len(s_keys), "same_findings": same,
+                        "spark_detectors": s_rep["detectors"], "duckdb_detectors": d_rep["detectors"]})
+        print(f"{follows:,} follows: duckdb {d.seconds:.1f} s, spark {s.seconds:.1f} s, same findings: {same}",
+              flush=True)
+    load = os.getloadavg()
+    print(table(["follows", "accounts", "DuckDB s", "DuckDB RSS MB", "Spark local[2] s", "Spark RSS MB",
+                 "Spark / DuckDB", "findings", "same rows"], rows,
+                title=f"scan --only fakefans, Spark local[2] vs DuckDB (peer), load average {load[0]:.2f}, "
+                      f"{os.cpu_count()} CPUs"))
+    fixed, per_follow = fit(points)
+    print(f"\nSpark local[2]: t = {fixed:.0f} s + {per_follow * 1e6:.2f} s per million follows (least squares)")
+    est = []
+    edges = 10_000_000_000
+    for executors, cores in ((25, 8), (50, 8), (100, 8), (200, 8)):
+        c = executors * cores
+        t = max(fixed, 0.0) + per_follow * edges * 2 / c
+        est.append([f"{executors} x {cores} cores", f"{c:,}", f"{t / 3600:.1f} h"])
+    print(table(["cluster", "cores", "10B follows (estimate)"], est,
+                title="Extrapolation (edge passes scale with cores; fixed part kept; see docs/spark.md)"))
+    (OUT / "spark_scaling.json").write_text(json.dumps({"results": results, "fixed_s": fixed,
+                                                        "per_million_follows_s": per_follow * 1e6,
+                                                        "load": round(load[0], 2)}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
