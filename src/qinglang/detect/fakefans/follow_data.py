@@ -133,10 +133,11 @@ class FollowData:
         self.n = n
         if has_time is None:
             c = engine.sql(counts_query).to_pylist()[0]
-        m = int(engine.sql(f"SELECT count(*) AS m FROM ({edges}) e").column(0)[0].as_py() or 0)
-        if has_time is None:
+            m = int(c["n"] or 0)  # the lake's references resolve (ingest checks them): every follow is an edge
             has_time = m > 0 and int(c["nt"]) >= 0.9 * m
             has_rank = m > 0 and int(c["nr"]) >= 0.9 * m
+        else:
+            m = int(engine.sql(f"SELECT count(*) AS m FROM ({edges}) e").column(0)[0].as_py() or 0)
         self.has_time, self.has_rank = bool(has_time), bool(has_rank)
         self.basis = "time" if self.has_time else ("rank" if self.has_rank else "none")
         self.n_edges = m
@@ -153,6 +154,7 @@ class FollowData:
         engine.drop(nodes)
         self.indeg = self._per_account("d")
         self.outdeg = self._per_account("s")
+        self.n_edges = int(self.indeg.sum())  # the edges as joined (the same unless the lake is inconsistent)
         self.ptr = np.zeros(n + 1, np.int64)
         np.cumsum(self.indeg, out=self.ptr[1:])
 

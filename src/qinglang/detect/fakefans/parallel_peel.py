@@ -223,6 +223,9 @@ def dense_blocks_engine(engine, edges: str, weights: str, k: int, eps: float = D
                         progress=None, exact_weights: np.ndarray | None = None) -> list[tuple[Block, PeelRun]]:
     """Up to k blocks, each peeled after removing the rows of the blocks found before it (as peel.dense_blocks)."""
     found: list[tuple[Block, PeelRun]] = []
+    m = int(engine.sql(f"SELECT count(*) AS m FROM ({edges}) e").column(0)[0].as_py() or 0)
+    if m <= exact_max_edges:  # the whole graph fits: collect it once and peel every block on this machine
+        return _exact_blocks(engine, edges, weights, k, min_rows, min_cols, exact_weights)
     taken = f"__pp_taken{next(_ids)}"
     removed = np.empty(0, np.int64)
     try:
@@ -238,6 +241,32 @@ def dense_blocks_engine(engine, edges: str, weights: str, k: int, eps: float = D
     finally:
         engine.drop(taken)
     return found
+
+
+def _exact_blocks(engine, edges: str, weights: str, k: int, min_rows: int, min_cols: int,
+                  exact_weights: np.ndarray | None) -> list[tuple[Block, PeelRun]]:
+    """peel.dense_blocks on the collected graph: the blocks the per-block exact tails would give, in one pass."""
+    from qinglang.detect.fakefans.graph import from_edges
+    from qinglang.detect.fakefans.peel import dense_blocks
+
+    t = engine.sql(f"SELECT e.r, e.c, w.w FROM ({edges}) e JOIN ({weights}) w ON w.c = e.c")
+    r = np.asarray(t.column("r").to_numpy(), np.int64)
+    c = np.asarray(t.column("c").to_numpy(), np.int64)
+    if r.size == 0:
+        return []
+    rows, ri = np.unique(r, return_inverse=True)
+    cols, ci = np.unique(c, return_inverse=True)
+    cw = np.zeros(cols.size)
+    cw[ci] = np.asarray(t.column("w").to_numpy(), np.float64)
+    if exact_weights is not None:
+        cw = np.asarray(exact_weights, np.float64)[cols]
+    g = from_edges(ri, ci, rows.size, cols.size)
+    out = []
+    for b in dense_blocks(g, k, weights=cw, min_rows=min_rows, min_cols=min_cols):
+        run = PeelRun(rounds=[{"edges": int(r.size), "rows": int(rows.size), "cols": int(cols.size)}],
+                      method="exact", exact_edges=int(r.size))
+        out.append((Block(rows[b.rows.astype(np.int64)], cols[b.cols.astype(np.int64)], float(b.score)), run))
+    return out
 
 
 def block_density(engine, edges: str, weights: str, rows: np.ndarray, cols: np.ndarray) -> float:
