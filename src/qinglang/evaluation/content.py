@@ -140,14 +140,21 @@ def eval_sim(sim_dir: Path, pack=None) -> dict:
 
 # --- real sets --------------------------------------------------------------
 def _train_predict(sc, texts_tr, labels_tr, texts_te, category, dev_mask=None, seed=13, embeddings=None,
-                   emb_tr=None, emb_te=None):
+                   emb_tr=None, emb_te=None, reactions_tr=None, reactions_te=None):
+    """Train on one part, predict the other; returns ({"text": probabilities[, "reactions": ...]}, model).
+    With reactions the model gets reaction models too, and the test posts are predicted both ways."""
     from qinglang.detect.content import classifier
 
     rules_tr, norm_tr = sc.rule_matrix(texts_tr, with_norm=True)
     model = classifier.train(texts_tr, labels_tr, rules_tr, sc.categories, dev_mask=dev_mask, seed=seed,
-                             embeddings=embeddings, embedding_matrix=emb_tr, norm_texts=norm_tr)
+                             embeddings=embeddings, embedding_matrix=emb_tr, norm_texts=norm_tr,
+                             reactions=sc.normalized_reactions(reactions_tr) if reactions_tr is not None else None)
     rules_te, norm_te = sc.rule_matrix(texts_te, with_norm=True)
-    return model.predict(texts_te, rules_te, embeddings=emb_te, norm_texts=norm_te)[category], model
+    out = {"text": model.predict(texts_te, rules_te, embeddings=emb_te, norm_texts=norm_te)[category]}
+    if reactions_te is not None and model.uses_reactions:
+        out["reactions"] = model.predict(texts_te, rules_te, embeddings=emb_te, norm_texts=norm_te,
+                                         reactions=sc.normalized_reactions(reactions_te))[category]
+    return out, model
 
 
 def eval_cold(root: Path, sc, seed: int, embeddings: str | None) -> list[dict]:
@@ -160,14 +167,14 @@ def eval_cold(root: Path, sc, seed: int, embeddings: str | None) -> list[dict]:
     dev = np.asarray([False] * len(tr) + [True] * len(dv))
     y = np.asarray([r["label"] == "1" for r in te])
     rows = []
-    p, _ = _train_predict(sc, texts, labels, [r["TEXT"] for r in te], "abuse", dev_mask=dev, seed=seed)
+    p = _train_predict(sc, texts, labels, [r["TEXT"] for r in te], "abuse", dev_mask=dev, seed=seed)[0]["text"]
     rows.append({"set": "cold test", "category": "abuse (offensive)", **_prf(y, p >= 0.5),
                  "note": "char n-grams + rules; trained on train, threshold on dev"})
     if embeddings:
         e_tr = np.vstack([embed([r["TEXT"] for r in tr]), embed([r["TEXT"] for r in dv])])
         e_te = embed([r["TEXT"] for r in te])
-        p, _ = _train_predict(sc, texts, labels, [r["TEXT"] for r in te], "abuse", dev_mask=dev, seed=seed,
-                              embeddings=embeddings, emb_tr=e_tr, emb_te=e_te)
+        p = _train_predict(sc, texts, labels, [r["TEXT"] for r in te], "abuse", dev_mask=dev, seed=seed,
+                           embeddings=embeddings, emb_tr=e_tr, emb_te=e_te)[0]["text"]
         rows.append({"set": "cold test", "category": "abuse (offensive)", **_prf(y, p >= 0.5),
                      "note": f"+ {embeddings} embeddings"})
     # rules alone (the default pack, no training) for reference
@@ -177,17 +184,26 @@ def eval_cold(root: Path, sc, seed: int, embeddings: str | None) -> list[dict]:
     return rows
 
 
-def _kfold(sc, texts, y, category, seed, folds=5, note="", set_name=""):
+def _kfold(sc, texts, y, category, seed, folds=5, note="", set_name="", reactions=None) -> list[dict]:
+    """Stratified k-fold; with reactions, one row for the text model and one for the reaction model
+    (the same folds and training runs)."""
     from sklearn.model_selection import StratifiedKFold
 
     y = np.asarray(y, dtype=bool)
-    pred = np.zeros(len(texts), dtype=bool)
+    pred = {"text": np.zeros(len(texts), dtype=bool), "reactions": np.zeros(len(texts), dtype=bool)}
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for tr_idx, te_idx in skf.split(np.zeros(len(y)), y):
         labels = [category if y[i] else "none" for i in tr_idx]
-        p, _ = _train_predict(sc, [texts[i] for i in tr_idx], labels, [texts[i] for i in te_idx], category, seed=seed)
-        pred[te_idx] = p >= 0.5
-    return {"set": set_name, "category": category, **_prf(y, pred), "note": note}
+        p, _ = _train_predict(sc, [texts[i] for i in tr_idx], labels, [texts[i] for i in te_idx], category, seed=seed,
+                              reactions_tr=[reactions[i] for i in tr_idx] if reactions is not None else None,
+                              reactions_te=[reactions[i] for i in te_idx] if reactions is not None else None)
+        for k, v in p.items():
+            pred[k][te_idx] = v >= 0.5
+    rows = [{"set": set_name, "category": category, **_prf(y, pred["text"]), "note": note}]
+    if reactions is not None:
+        rows.append({"set": set_name, "category": category, **_prf(y, pred["reactions"]),
+                     "note": f"post + its first reposts' comments (reaction model), {folds}-fold, same folds"})
+    return rows
 
 
 def eval_ced(root: Path, sc, seed: int, limit: int | None = None, folds: int = 5) -> list[dict]:
@@ -200,21 +216,19 @@ def eval_ced(root: Path, sc, seed: int, limit: int | None = None, folds: int = 5
         rows = random.Random(seed).sample(rows, limit)
     texts = [r["text"] for r in rows]
     y = [r["label"] == "1" for r in rows]
-    out = [_kfold(sc, texts, y, "rumor", seed, folds=folds, note=f"post text only, {folds}-fold", set_name="ced")]
-    if "first_reposts" in rows[0]:
-        # the post with the first reposts' comments after it (ced_compact's first_reposts): readers'
-        # reactions (假的吧, 求辟谣...) are strong rumour evidence once a post has spread
-        with_reactions = [f"{r['text']} ||| {r.get('first_reposts') or ''}"[:2000] for r in rows]
-        out.append(_kfold(sc, with_reactions, y, "rumor", seed, folds=folds,
-                          note=f"post + first reposts' comments, {folds}-fold", set_name="ced"))
-    return out
+    # the first reposts' comments (ced_compact's first_reposts, ` ||| ` between them): readers' reactions
+    # (假的吧, 求辟谣...) are strong rumour evidence once a post has spread; `scan` gathers the same from
+    # the lake (the first 20 reposts of each post)
+    reactions = [r.get("first_reposts") or "" for r in rows] if "first_reposts" in rows[0] else None
+    return _kfold(sc, texts, y, "rumor", seed, folds=folds, note=f"post text only (text model), {folds}-fold",
+                  set_name="ced", reactions=reactions)
 
 
 def eval_swsr(root: Path, sc, seed: int) -> list[dict]:
     rows = _read_csv(root / "content" / "swsr" / "SWSR" / "SexComment.csv")
     texts = [r["comment_text"] for r in rows]
     y = [r["label"] == "1" for r in rows]
-    return [_kfold(sc, texts, y, "abuse", seed, note="sexist comments, 5-fold", set_name="swsr")]
+    return _kfold(sc, texts, y, "abuse", seed, note="sexist comments, 5-fold", set_name="swsr")
 
 
 def eval_hancd(root: Path, sc, seed: int) -> list[dict]:
@@ -229,7 +243,7 @@ def eval_hancd(root: Path, sc, seed: int) -> list[dict]:
         t_tr, y_tr = data[tr]
         t_te, y_te = data[te]
         labels = ["vulgar_marketing" if v else "none" for v in y_tr]
-        p, _ = _train_predict(sc, t_tr, labels, t_te, "vulgar_marketing", seed=seed)
+        p = _train_predict(sc, t_tr, labels, t_te, "vulgar_marketing", seed=seed)[0]["text"]
         out.append({"set": f"hancd {te}", "category": "vulgar_marketing (clickbait)",
                     **_prf(np.asarray(y_te), p >= 0.5), "note": f"titles; trained on {tr}; labels are noisy"})
     return out

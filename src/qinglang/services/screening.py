@@ -22,12 +22,32 @@ def screener(app, use_model: bool = True) -> Screener:
 
 
 def screen(app, texts: Sequence[str], tier: str | Sequence[str] | None = None,
-           image_hashes: Sequence[Iterable[str] | None] | None = None) -> list[ScreenResult]:
-    return screener(app).screen(texts, tier=tier, image_hashes=image_hashes)
+           image_hashes: Sequence[Iterable[str] | None] | None = None,
+           reactions: Sequence[Sequence[str] | str | None] | None = None) -> list[ScreenResult]:
+    """Screen posts. `reactions`: per post the texts of its first reposts/comments (or None); a trained
+    model with reaction models (rumours) judges posts that have them with them."""
+    return screener(app).screen(texts, tier=tier, image_hashes=image_hashes, reactions=reactions)
+
+
+def _reactions_of(rows: list[dict]) -> list | None:
+    """The optional `reactions` column: a JSON list (JSON Lines) or text with ` ||| ` between reactions."""
+    if not rows or not any("reactions" in r for r in rows):
+        return None
+    out = []
+    for r in rows:
+        v = r.get("reactions")
+        out.append(None if v is None or v == "" else [str(x) for x in v] if isinstance(v, list) else str(v))
+    return out
 
 
 def read_posts_file(path: Path) -> tuple[list[str], list[list[str] | None] | None]:
     """Texts (and image hashes when the file has an `image_hashes` column) of a .txt/.csv/.jsonl file."""
+    texts, hashes, _ = read_posts_file_full(path)
+    return texts, hashes
+
+
+def read_posts_file_full(path: Path) -> tuple[list[str], list[list[str] | None] | None, list | None]:
+    """Texts, image hashes (`image_hashes` column) and reactions (`reactions` column) of a posts file."""
     rows = read_rows(path, required=("text",))
     texts = [str(r.get("text") or "") for r in rows]
     hashes = None
@@ -41,7 +61,7 @@ def read_posts_file(path: Path) -> tuple[list[str], list[list[str] | None] | Non
                 hashes.append([str(x) for x in v])
             else:
                 hashes.append([x for x in str(v).split(";") if x])
-    return texts, hashes
+    return texts, hashes, _reactions_of(rows)
 
 
 # --- policy ---------------------------------------------------------------
@@ -159,6 +179,13 @@ def image_match(app, hashes: list[str]) -> list[dict]:
 def load_labels(app, file: Path) -> tuple[list[str], list[str], list[bool] | None]:
     """Texts, categories and (when a `split` column says dev/train) a dev mask from a labels file:
     `text,category` or `post_id,category` (texts looked up in the lake)."""
+    texts, cats, dev, _ = load_labels_full(app, file)
+    return texts, cats, dev
+
+
+def load_labels_full(app, file: Path) -> tuple[list[str], list[str], list[bool] | None, list | None]:
+    """load_labels plus each post's reactions: the `reactions` column when the file has one, else for
+    `post_id` labels the first reposts' texts from the lake (None when there are none)."""
     path = Path(file)
     rows = read_rows(path, required=("category",))
     if not rows:
@@ -175,9 +202,12 @@ def load_labels(app, file: Path) -> tuple[list[str], list[str], list[bool] | Non
             raise InputError(str(path), f"category {c!r} is not one of {', '.join(sorted(valid))}", row=i,
                              column="category")
         cats.append(c)
+    reactions = _reactions_of(rows)
     if has_text:
         texts = [str(r.get("text") or "") for r in rows]
     else:
+        from qinglang.detect.content.reactions import first_reposts
+
         engine = app.engine()
         try:
             import pyarrow as pa
@@ -186,6 +216,10 @@ def load_labels(app, file: Path) -> tuple[list[str], list[str], list[bool] | Non
             engine.register("label_ids", pa.table({"post_id": ids}))
             got = engine.sql("SELECT p.post_id, p.text FROM posts p JOIN label_ids l ON l.post_id = p.post_id")
             by_id = dict(zip(got.column("post_id").to_pylist(), got.column("text").to_pylist()))
+            if reactions is None:
+                lake_reactions = first_reposts(engine)
+                if lake_reactions:
+                    reactions = [lake_reactions.get(pid) for pid in ids]
         finally:
             engine.close()
         texts = []
@@ -198,7 +232,7 @@ def load_labels(app, file: Path) -> tuple[list[str], list[str], list[bool] | Non
         dev = [str(r.get("split") or "").strip().lower() == "dev" for r in rows]
         if not any(dev):
             dev = None
-    return texts, cats, dev
+    return texts, cats, dev, reactions
 
 
 def train_content(app, file: Path, embeddings: str | None = None, progress=None) -> dict:
@@ -206,11 +240,12 @@ def train_content(app, file: Path, embeddings: str | None = None, progress=None)
 
     from qinglang.detect.content import classifier
 
-    texts, cats, dev = load_labels(app, file)
+    texts, cats, dev, reactions = load_labels_full(app, file)
     sc = screener(app, use_model=False)
     rules, norms = sc.rule_matrix(texts, with_norm=True)
     model = classifier.train(texts, cats, rules, sc.categories, dev_mask=np.asarray(dev) if dev else None,
-                             embeddings=embeddings, progress=progress, norm_texts=norms)
+                             embeddings=embeddings, progress=progress, norm_texts=norms,
+                             reactions=sc.normalized_reactions(reactions) if reactions is not None else None)
     model.meta["labels_file"] = str(file)
     model.meta["pack"] = sc.pack.summary()["name"] + " " + sc.pack.version
     model.save(store.model_dir(app.workspace.home))

