@@ -28,7 +28,8 @@ def _tables(ctx: DetectContext):
     if CACHE_TABLES not in ctx.extra:
         from qinglang.detect.reincarnation.load import read_tables
 
-        ctx.extra[CACHE_TABLES] = read_tables(ctx.engine, ctx.extra.get("bans"), ctx.settings.section("reincarnation"))
+        ctx.extra[CACHE_TABLES] = read_tables(ctx.engine, ctx.extra.get("bans"), ctx.settings.section("reincarnation"),
+                                              follows_on_engine=True)
     return ctx.extra[CACHE_TABLES]
 
 

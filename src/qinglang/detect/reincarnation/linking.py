@@ -54,6 +54,8 @@ class AccountTables:
     follower_rows: np.ndarray | None = None  # int64 rows into accounts
     followee_rows: np.ndarray | None = None
     declared_ids: pa.Array | None = None  # accounts whose posts say they are a comeback (config.DECLARED_PATTERN)
+    # instead of the follow rows: hub_following -> a graph answering on the engine (engine_graph.EngineFollowGraph)
+    follow_graph: Any = None
 
 
 def epoch_seconds(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -499,7 +501,11 @@ def link_accounts(tables: AccountTables, overrides: dict[str, Any] | None = None
         ids = IdentitySets(irow.to_numpy(zero_copy_only=False).astype(np.int64),
                            tables.identities["kind"], tables.identities["value"], acc.num_rows)
     graph = None
-    if tables.follower_rows is not None and len(tables.follower_rows):
+    if tables.follow_graph is not None:
+        graph = tables.follow_graph(int(opts["hub_following"]))
+        if graph.n_edges == 0:
+            graph = None
+    elif tables.follower_rows is not None and len(tables.follower_rows):
         graph = FollowGraph(tables.follower_rows, tables.followee_rows, acc.num_rows, int(opts["hub_following"]))
     if progress:
         progress("reincarnation: candidates", 1, 4)
