@@ -56,7 +56,19 @@ def child(tool: str, name: str, root: str, synthetic: str | None) -> None:
     s = summarise(run)
     s["wall_s"] = round(s["wall_s"] + load, 2)
     s["records"] = table_.num_rows
+    s["vm_hwm_mb"] = vm_hwm_mb()
     print(json.dumps(s))
+
+
+def vm_hwm_mb() -> float | None:
+    """This process's own peak RSS (VmHWM: unlike ru_maxrss, not inherited from the parent across exec)."""
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 def main() -> None:
@@ -99,7 +111,7 @@ def main() -> None:
                 results.setdefault(name, {})[tool] = {"error": f"exit {m.returncode}"}
                 continue
             r = json.loads(m.stdout.strip().splitlines()[-1])
-            r["peak_rss_mb"] = round(m.peak_rss_mb)
+            r["peak_rss_mb"] = round(r.get("vm_hwm_mb") or m.peak_rss_mb)
             r["process_s"] = round(m.seconds, 1)
             results.setdefault(name, {})[tool] = r
             print(f"  {tool:8s} {name:15s} F1@default {r['at_default']['f1']:.4f}  best {r['at_best']['f1']:.4f}  "

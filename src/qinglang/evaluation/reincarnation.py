@@ -183,7 +183,7 @@ def splink_settings(name: str):
                          cl.DateOfBirthComparison("dob", input_is_string=True),
                          cl.ExactMatch("city").configure(term_frequency_adjustments=True), cl.EmailComparison("email")],
             blocking_rules_to_generate_predictions=[
-                block_on("first_name", "surname", "city"), block_on("first_name", "surname", "substr(dob, 1, 3)"),
+                block_on("first_name", "surname", "substr(dob, 1, 4)"),
                 block_on("surname", "dob"), block_on("first_name", "dob"), block_on("split_part(email, '@', 1)"),
                 block_on("dob", "city")])
         training = {"prior": ([block_on("first_name", "surname", "dob")], 0.7), "u_pairs": 1e6,

@@ -194,8 +194,7 @@ SYNTHETIC = {
     "link_type": "dedupe",
     "derived": _email_user("email"),
     "blocking": [
-        {"keys": ["first_name", "surname", "city"]},
-        {"keys": ["first_name", "surname", "substr(dob, 1, 3)"], "columns": ["first_name", "surname", "dob"]},
+        {"keys": ["first_name", "surname", "substr(dob, 1, 4)"], "columns": ["first_name", "surname", "dob"]},
         {"keys": ["surname", "dob"]},
         {"keys": ["first_name", "dob"]},
         {"keys": ["email_user"], "columns": ["email"]},
