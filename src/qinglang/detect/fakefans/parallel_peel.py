@@ -169,48 +169,37 @@ def parallel_peel(engine, edges: str, weights: str, eps: float = DEFAULT_EPS,
 
 
 def polish(engine, graph: str, block: Block, steps: int = 5) -> Block:
-    """Local moves that never lower g: drop every node worth less than g inside the block (both sides at once),
-    then add every outside node worth at least g into it; repeated while the block changes (at most `steps`).
+    """Local moves that never lower g, repeated while the block changes (at most `steps` times): the rows worth at
+    least g against the block's columns replace its rows (those worth less leave, outside ones worth at least g
+    join), then the same for the columns against the new rows.
 
-    Dropping nodes each worth < g leaves an average >= g; adding nodes each worth >= g (rows against the current
-    columns, columns against the current rows; edges between added rows and columns only add) keeps it >= g. A
-    farm split by a coarse round is made whole again.
+    Why g cannot drop: with the columns fixed, f changes by the values of the rows that join (each >= g) minus
+    those that leave (each < g), so f' >= g (|R'| + |C|). A farm split by a coarse round is made whole again.
     """
     tag = f"__ppp{next(_ids)}"
     rows, cols, g = block.rows.astype(np.int64), block.cols.astype(np.int64), block.score
     try:
         for _ in range(steps):
-            engine.register(f"{tag}_r", pa.table({"r": pa.array(rows, pa.int64())}))
             engine.register(f"{tag}_c", pa.table({"c": pa.array(cols, pa.int64())}))
-            moved = False
-            for phase in ("drop", "add"):
-                rv = engine.sql(f"SELECT e.r, sum(e.w) AS v FROM {graph} e JOIN {tag}_c b ON b.c = e.c GROUP BY e.r")
-                cv = engine.sql(f"SELECT e.c, sum(e.w) AS v FROM {graph} e JOIN {tag}_r a ON a.r = e.r GROUP BY e.c")
-                r_ids, r_v = rv.column(0).to_numpy().astype(np.int64), rv.column(1).to_numpy()
-                c_ids, c_v = cv.column(0).to_numpy().astype(np.int64), cv.column(1).to_numpy()
-                if phase == "drop":
-                    keep_r = r_ids[np.isin(r_ids, rows) & (r_v >= g)]
-                    keep_c = c_ids[np.isin(c_ids, cols) & (c_v >= g)]
-                    new_rows, new_cols = np.sort(keep_r), np.sort(keep_c)
-                else:
-                    new_rows = np.union1d(rows, r_ids[r_v >= g])
-                    new_cols = np.union1d(cols, c_ids[c_v >= g])
-                if new_rows.size == 0 or new_cols.size == 0:
-                    return block
-                engine.register(f"{tag}_r", pa.table({"r": pa.array(new_rows, pa.int64())}))
-                engine.register(f"{tag}_c", pa.table({"c": pa.array(new_cols, pa.int64())}))
-                f = engine.sql(f"SELECT sum(e.w) AS f FROM {graph} e JOIN {tag}_r a ON a.r = e.r "
-                               f"JOIN {tag}_c b ON b.c = e.c").column(0)[0].as_py() or 0.0
-                g_new = float(f) / (new_rows.size + new_cols.size)
-                changed = not (np.array_equal(new_rows, rows) and np.array_equal(new_cols, cols))
-                if g_new < g:  # rounding only: keep what we had
-                    engine.register(f"{tag}_r", pa.table({"r": pa.array(rows, pa.int64())}))
-                    engine.register(f"{tag}_c", pa.table({"c": pa.array(cols, pa.int64())}))
-                    continue
-                rows, cols, g = new_rows, new_cols, g_new
-                block = Block(rows, cols, g)
-                moved = moved or changed
-            if not moved:
+            rv = engine.sql(f"SELECT e.r, sum(e.w) AS v FROM {graph} e JOIN {tag}_c b ON b.c = e.c GROUP BY e.r")
+            r_ids, r_v = rv.column(0).to_numpy().astype(np.int64), rv.column(1).to_numpy()
+            new_rows = np.sort(r_ids[r_v >= g])
+            if new_rows.size == 0:
+                break
+            engine.register(f"{tag}_r", pa.table({"r": pa.array(new_rows, pa.int64())}))
+            cv = engine.sql(f"SELECT e.c, sum(e.w) AS v FROM {graph} e JOIN {tag}_r a ON a.r = e.r GROUP BY e.c")
+            c_ids, c_v = cv.column(0).to_numpy().astype(np.int64), cv.column(1).to_numpy()
+            g_rows = float(c_v[np.isin(c_ids, cols)].sum()) / (new_rows.size + cols.size)  # after the row move
+            new_cols = np.sort(c_ids[c_v >= g_rows])
+            if new_cols.size == 0:
+                break
+            g_new = float(c_v[np.isin(c_ids, new_cols)].sum()) / (new_rows.size + new_cols.size)
+            if g_new < g * (1 - 1e-12):  # (only rounding can do this) keep what we had
+                break
+            changed = not (np.array_equal(new_rows, rows) and np.array_equal(new_cols, cols))
+            rows, cols, g = new_rows, new_cols, max(g, g_new)
+            block = Block(rows, cols, g_new)
+            if not changed:
                 break
     finally:
         engine.drop(f"{tag}_r")
