@@ -21,6 +21,10 @@ def scan(
     """Run detectors over the lake, replace their findings, and open or update cases."""
     from qinglang.services.scan import run_scan
 
+    if spark_master and engine != "spark":
+        from qinglang.errors import QinglangError
+
+        raise QinglangError("--spark-master goes with --engine spark")
     app = get_app(home, db)
     options = {"master": spark_master} if engine == "spark" and spark_master else {}
     with progress_bar("scan", not json_out) as progress:
