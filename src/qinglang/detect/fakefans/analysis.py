@@ -19,6 +19,7 @@ from qinglang.detect.fakefans import features as F
 from qinglang.detect.fakefans import lockstep as L
 from qinglang.detect.fakefans import signals as S
 from qinglang.detect.fakefans.follow_data import FollowData
+from qinglang.detect.fakefans.local_follows import LocalFollowData
 from qinglang.detect.fakefans.load import Accounts, Follows, load_accounts
 
 
@@ -212,6 +213,12 @@ def score_burst(b: Burst, acc: Accounts, ptr: np.ndarray, reg_batch: np.ndarray,
         b.evidence["lockstep_group_score"] = round(by_group, 4)
 
 
+def follow_data_class(engine) -> type[FollowData]:
+    """Follows held here for an engine that runs here (DuckDB: lookups from arrays, no query each), on the
+    engine otherwise (Spark: nothing collected)."""
+    return LocalFollowData if getattr(engine, "name", "") == "duckdb" else FollowData
+
+
 def analyse(engine, workspace=None, model=None, fraudar_k: int = 3, progress=None,
             only_followers_of: int | None = None, options: dict | None = None) -> Analysis:
     """The analysis over the lake through `engine`; `options` is the [fakefans] section (peel_eps,
@@ -223,7 +230,7 @@ def analyse(engine, workspace=None, model=None, fraudar_k: int = 3, progress=Non
     report("loading accounts", 0)
     acc = load_accounts(engine)
     report("preparing follows", 1)
-    fd = FollowData.from_lake(engine, acc, options)
+    fd = follow_data_class(engine).from_lake(engine, acc, options)
     try:
         return analyse_data(acc, fd, workspace=workspace, model=model, fraudar_k=fraudar_k, report=report)
     finally:
@@ -233,7 +240,7 @@ def analyse(engine, workspace=None, model=None, fraudar_k: int = 3, progress=Non
 def analyse_arrays(acc: Accounts, fol: Follows, workspace=None, model=None, fraudar_k: int = 3,
                    report=lambda step, i: None, seed_llr: float = 8.0, options: dict | None = None) -> Analysis:
     """The analysis of follows given as index arrays (on a private DuckDB)."""
-    fd = FollowData.from_arrays(acc, fol, options)
+    fd = LocalFollowData.from_arrays(acc, fol, options)
     try:
         return analyse_data(acc, fd, workspace=workspace, model=model, fraudar_k=fraudar_k, report=report,
                             seed_llr=seed_llr)
