@@ -1,11 +1,13 @@
 """`qinglang scan --only content` over a lake of N posts (default 1,000,000), on all cores.
 
-    python benchmarks/content_scan.py [--small] [--posts N] [--workers W] [--model]
+    python benchmarks/content_scan.py [--small] [--posts N] [--workers W] [--model] [--reactions]
 
 Builds a snapshot of N posts (texts drawn from COLD + CED when ../shared/datasets is
 present, else from the simulator) by 10,000 accounts, ingests it, optionally trains a
-content model on COLD train, then times the scan with 1 worker (peer: one core) and
-with W workers (default: all cores). Prints posts/s, the speed-up and peak RSS.
+content model on COLD train (--model; with --reactions also on CED rumours with their
+first reposts' comments, and 10% of the posts become reposts carrying CED reactions, so
+the scan gathers reactions from the lake), then times the scan with 1 worker (peer: one
+core) and with W workers (default: all cores). Prints posts/s, the speed-up and peak RSS.
 """
 
 from __future__ import annotations
@@ -40,7 +42,18 @@ def texts_pool() -> list[str]:
     return [x or "" for x in t]
 
 
-def build_snapshot(folder: Path, n_posts: int, n_accounts: int = 10_000) -> None:
+def reactions_pool(root: Path) -> list[str]:
+    import csv
+
+    csv.field_size_limit(sys.maxsize)
+    out = []
+    with open(root / "content" / "ced" / "ced_compact.csv", encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            out.extend(x.strip() for x in (r.get("first_reposts") or "").split(" ||| ") if x.strip())
+    return out
+
+
+def build_snapshot(folder: Path, n_posts: int, n_accounts: int = 10_000, reposts: list[str] | None = None) -> None:
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -54,11 +67,19 @@ def build_snapshot(folder: Path, n_posts: int, n_accounts: int = 10_000) -> None
                    folder / "accounts.parquet")
     idx = rng.integers(0, len(pool), n_posts)
     authors = rng.integers(0, n_accounts, n_posts)
+    texts = [pool[i] for i in idx.tolist()]
+    repost_of: list[str | None] = [None] * n_posts
+    if reposts:
+        # 10% of the posts repost one of the first 2% (a few reposts each), commenting with a CED reaction
+        for i in rng.choice(np.arange(n_posts // 50, n_posts), n_posts // 10, replace=False).tolist():
+            repost_of[i] = f"p{int(rng.integers(0, n_posts // 50)):08d}"
+            texts[i] = reposts[int(rng.integers(0, len(reposts)))]
     pq.write_table(pa.table({
         "post_id": [f"p{i:08d}" for i in range(n_posts)],
         "account_id": [acc[a] for a in authors.tolist()],
         "created_at": pa.array(1_650_000_000 + rng.integers(0, 10_000_000, n_posts), pa.int64()),
-        "text": [pool[i] for i in idx.tolist()],
+        "text": texts,
+        "repost_of": pa.array(repost_of, pa.string()),
     }), folder / "posts.parquet")
 
 
@@ -68,6 +89,8 @@ def main() -> None:
     ap.add_argument("--posts", type=int, default=1_000_000)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--model", action="store_true", help="train a content model on COLD train first")
+    ap.add_argument("--reactions", action="store_true", help="with --model: reposts in the lake and a rumour "
+                                                             "reaction model trained on CED")
     args = ap.parse_args()
     n = 50_000 if args.small else args.posts
     from qinglang.bootstrap import build
@@ -77,8 +100,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="qinglang-bench-"))
     try:
         snap = work / "snap"
+        from screening import shared
+
         t0 = time.perf_counter()
-        build_snapshot(snap, n)
+        with_reactions = args.model and args.reactions and shared() is not None
+        build_snapshot(snap, n, reposts=reactions_pool(shared()) if with_reactions else None)
         t_snap = time.perf_counter() - t0
         home = work / "ws"
         app = build(home)
@@ -99,13 +125,21 @@ def main() -> None:
                 with open(root / "content" / "cold" / "train.csv", encoding="utf-8-sig", newline="") as fh, \
                         open(labels, "w", encoding="utf-8", newline="") as out:
                     w = csv.writer(out)
-                    w.writerow(["text", "category"])
+                    w.writerow(["text", "category", "reactions"])
                     for r in csv.DictReader(fh):
-                        w.writerow([r["TEXT"], "abuse" if r["label"] == "1" else "none"])
+                        w.writerow([r["TEXT"], "abuse" if r["label"] == "1" else "none", ""])
+                    if with_reactions:
+                        csv.field_size_limit(sys.maxsize)
+                        with open(root / "content" / "ced" / "ced_compact.csv", encoding="utf-8", newline="") as ced:
+                            for r in csv.DictReader(ced):
+                                w.writerow([r["text"], "rumor" if r["label"] == "1" else "none",
+                                            r.get("first_reposts") or ""])
                 from qinglang.services.screening import train_content
 
+                t0 = time.perf_counter()
                 train_content(app, labels)
-                note = "default pack + model trained on COLD train"
+                note = (f"default pack + model trained on COLD train{' and CED with reactions' if with_reactions else ''}"
+                        f" in {time.perf_counter() - t0:.0f} s")
         results = []
         for workers in sorted({1, args.workers}):
             (home / "qinglang.toml").write_text(f"[content]\nworkers = {workers}\n", encoding="utf-8")
