@@ -8,6 +8,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+pytestmark = pytest.mark.slow  # a JVM and Spark jobs: minutes, not seconds
+
 from tests.engines.test_primitives import SEG, _double, events, per_group
 
 

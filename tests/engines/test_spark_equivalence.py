@@ -14,6 +14,8 @@ import numpy as np
 import pyarrow.csv as pcsv
 import pytest
 
+pytestmark = pytest.mark.slow  # a JVM and Spark jobs: minutes, not seconds
+
 from qinglang.detect.base import DetectContext
 from qinglang.detect.registry import detectors
 
