@@ -114,3 +114,11 @@ def test_shape_table_is_derived_from_decompositions():
     assert st.canonical("眀") == "明"  # a rare look-alike folds onto the common character
     assert st.canonical("明") == "明" and st.canonical("朋") == "朋"  # common characters keep themselves
     assert ("明", 0.8) in st.similar("眀")
+
+
+def test_kept_key_strips_decorations_but_keeps_the_names_own_digits():
+    # a decorated comeback of 夏至442 meets it on `kept`; the many plain 夏至 share only the folded core
+    assert nickname_keys("【夏至442】官方").kept == nickname_keys("夏至442").kept == "夏至442"
+    assert nickname_keys("北巷787本尊").kept == "北巷787"
+    assert nickname_keys("夏至").kept != nickname_keys("夏至442").kept
+    assert nickname_keys("夏至").core == nickname_keys("夏至442").core

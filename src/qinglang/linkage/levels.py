@@ -132,13 +132,26 @@ def string_scores(f: PairFrame, col: str, scorer_name: str, sel: np.ndarray) -> 
         out = np.full(len(need), np.inf if is_dist else 0.0)
         if ok.any():
             combo = lc[ok] * np.int64(len(vals) + 1) + rc[ok]
-            uniq, inv = np.unique(combo, return_inverse=True)
-            ul, ur = uniq // (len(vals) + 1), uniq % (len(vals) + 1)
-            workers = -1 if len(uniq) > 20_000 else 1
+            if _mostly_distinct(combo):
+                # random pairs (u estimation): hardly any value pair repeats, so sorting to dedupe costs
+                # more than it saves
+                ul, ur, inv = lc[ok], rc[ok], None
+            else:
+                uniq, inv = np.unique(combo, return_inverse=True)
+                ul, ur = uniq // (len(vals) + 1), uniq % (len(vals) + 1)
+            workers = -1 if len(ul) > 20_000 else 1
             sc = process.cpdist(vals[ul], vals[ur], scorer=scorer, workers=workers).astype(np.float64)
-            out[ok] = sc[inv]
+            out[ok] = sc if inv is None else sc[inv]
         cache[need] = out
     return cache[sel]
+
+
+def _mostly_distinct(combo: np.ndarray, probe: int = 20_000) -> bool:
+    """True when a large array of value-pair codes barely repeats (judged on an evenly spaced sample)."""
+    if len(combo) < 4 * probe:
+        return False
+    sample = combo[:: len(combo) // probe][:probe]
+    return len(np.unique(sample)) > 0.9 * len(sample)
 
 
 def _rf(scorer_name: str, is_distance: bool):

@@ -10,6 +10,8 @@ linkage compares and blocks on:
 - ``clean``: NFKC (full width, compatibility forms), lower case, look-alike Latin/
   Cyrillic/Greek letters, traditional -> simplified (OpenCC t2s), and only letters
   and digits kept (symbols, emoji and spaces dropped);
+- ``kept``: ``clean`` without decorative prefixes/suffixes, digits kept (夏至442官方 ->
+  夏至442: the digits of a name like 夏至442 tell it from the common 夏至);
 - ``base``: ``clean`` without decorative prefixes/suffixes (官方, 小号, 备用, 工作室,
   official, 2.0 ...) and without digits;
 - ``core``: ``base`` with rare look-alike characters folded onto the common
@@ -93,6 +95,7 @@ class NicknameKeys:
     initials: str
     fan_marker: bool
     hanzi: int  # number of hanzi in base
+    kept: str  # clean without decorative affixes, digits kept
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -265,7 +268,7 @@ def _keys_tuple(simplified: str) -> tuple:
         pinyin_hanzi = "".join(_syllables_of(base.translate(_NO_LATIN))) or None
     fz = "".join([fuzzy(x) for x in sylls])
     initials = "".join([x[0] for x in sylls])
-    return clean, base, core, pinyin, pinyin_hanzi, fz, initials, fan, hanzi
+    return clean, base, core, pinyin, pinyin_hanzi, fz, initials, fan, hanzi, stripped or clean
 
 
 def _keys_from_simplified(raw: str, simplified: str) -> NicknameKeys:
@@ -273,7 +276,7 @@ def _keys_from_simplified(raw: str, simplified: str) -> NicknameKeys:
 
 
 #: Column names of `nickname_columns`, in order.
-KEY_COLUMNS = ("clean", "base", "core", "pinyin", "pinyin_hanzi", "fuzzy", "initials", "fan_marker", "hanzi")
+KEY_COLUMNS = ("clean", "base", "core", "pinyin", "pinyin_hanzi", "fuzzy", "initials", "fan_marker", "hanzi", "kept")
 
 
 def nickname_keys(nickname: str) -> NicknameKeys:

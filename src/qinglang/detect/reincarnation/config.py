@@ -26,6 +26,10 @@ NICKNAME = {
         {"kind": "custom", "function": "fan_derivative", "label": "fan-club name of it (粉丝团/后援会...)",
          "m": 0.001, "fix_m": True, "u": 0.5},
         {"kind": "exact", "column": "n_clean", "tf": True, "tf_exclude": 1, "label": "same name"},
+        # 夏至442 / 【夏至442】官方: decorations aside the same, digits included (a name's own digits tell it
+        # from the many 夏至), weighed by how common that exact name is
+        {"kind": "exact", "column": "n_kept", "tf": True, "tf_exclude": 1,
+         "label": "same name apart from decorative affixes"},
         {"kind": "exact", "column": "n_core", "tf": True, "tf_exclude": 1,
          "label": "same name after undoing tricks"},
         {"kind": "exact_any", "columns": ["n_pinyin", "n_pinyin_hanzi"], "tf": "n_pinyin", "tf_exclude": 1,

@@ -64,7 +64,7 @@ def profile_columns(nicknames: list[str | None], avatars: list[str | None] | Non
     """Matching columns of accounts: nickname keys, normalised bio, avatar (hex, lower case)."""
     keys = nickname_columns(nicknames)
     cols: dict[str, pa.Array] = {}
-    for k in ("clean", "base", "core", "pinyin", "pinyin_hanzi", "fuzzy", "initials"):
+    for k in ("clean", "kept", "base", "core", "pinyin", "pinyin_hanzi", "fuzzy", "initials"):
         cols[f"n_{k}"] = pa.array(keys[k], pa.string())
     cols["n_fan"] = pa.array(keys["fan_marker"], pa.bool_())
     cols["n_hanzi"] = pa.array(keys["hanzi"], pa.int32())

@@ -41,10 +41,10 @@ from qinglang.linkage.records import Records
 from qinglang.linkage.settings import LinkageSettings
 
 DAY = 86_400.0
-TF_COLUMNS = ("n_clean", "n_core", "n_pinyin", "n_fuzzy", "avatar")
-PROFILE_COLUMNS = ("n_clean", "n_base", "n_core", "n_pinyin", "n_pinyin_hanzi", "n_fuzzy", "n_initials", "n_fan",
+TF_COLUMNS = ("n_clean", "n_kept", "n_core", "n_pinyin", "n_fuzzy", "avatar")
+PROFILE_COLUMNS = ("n_clean", "n_kept", "n_base", "n_core", "n_pinyin", "n_pinyin_hanzi", "n_fuzzy", "n_initials", "n_fan",
                    "n_hanzi", "n_initials_only", "n_has_latin", "avatar", "bio_norm")
-FORMAT = 3
+FORMAT = 4
 
 
 def _h(family: str, key: str) -> int:
@@ -54,6 +54,9 @@ def _h(family: str, key: str) -> int:
 def name_keys(prof_row: dict[str, Any], query: bool = False) -> list[tuple[str, str]]:
     """(family, key) pairs a name is indexed (or looked up) under."""
     out: list[tuple[str, str]] = []
+    kept = prof_row.get("n_kept")
+    if kept and kept != prof_row.get("n_core"):
+        out.append(("kept", kept))
     core = prof_row.get("n_core")
     if core:
         out.append(("core", core))

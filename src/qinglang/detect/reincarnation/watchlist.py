@@ -32,7 +32,7 @@ from qinglang.linkage.settings import BlockingRule, LinkageSettings
 #: An account on the list usually goes by a nickname unrelated to the real name on the notice ("different"
 #: is the likeliest level); when the notice lists real-name identities, the account's usually match them.
 WATCHLIST_M = {
-    "nickname": [0.001, 0.45, 0.1, 0.05, 0.01, 0.01, 0.01, 0.03, 0.01, 0.02, 0.02, 0.289],
+    "nickname": [0.001, 0.45, 0.05, 0.1, 0.05, 0.01, 0.01, 0.01, 0.03, 0.01, 0.02, 0.02, 0.239],
     "identity": [0.3, 0.55, 0.05, 0.03, 0.02, 0.01, 0.04],
 }
 #: Chance that an account other than the person holds one of their identity values (shared family phones,
