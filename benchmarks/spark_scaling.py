@@ -19,6 +19,11 @@ per follow (the passes over the edges: two cores); the closing lines extrapolate
 10-billion-follow platform on a cluster, assuming the edge passes scale with cores (they
 are partitioned scans, sorts and joins) and the fixed part does not shrink. See
 docs/spark.md for the assumptions and the driver's memory (per-account arrays).
+
+Sizes may be measured one invocation at a time (`--sizes 1000000` alone, e.g. in the
+background): each size's figures, with the load average at the end of its scans, are kept
+in benchmarks/out/spark_scaling_runs.json, and the table and the fit cover every size
+recorded there (the current run's and earlier ones'; `--fresh` forgets earlier ones).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -98,32 +104,46 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="50000,250000,1000000", help="simulated accounts per platform")
     ap.add_argument("--small", action="store_true", help="only the smallest platform (~1M follows)")
+    ap.add_argument("--fresh", action="store_true", help="forget sizes recorded by earlier invocations")
     a = ap.parse_args()
     sizes = [int(s) for s in a.sizes.split(",")]
     if a.small:
         sizes = sizes[:1]
-    rows, results, points = [], [], []
+    runs_file = OUT / "spark_scaling_runs.json"
+    runs: dict[str, dict] = {}
+    if runs_file.exists() and not a.fresh:
+        runs = json.loads(runs_file.read_text())
     for accounts in sizes:
         home = platform(accounts)
         follows = json.loads((OUT / f"spark-sim-{accounts}-1" / "truth" / "manifest.json").read_text())["tables"]["follows"]
         d, d_rep, d_keys = scan(home, "duckdb", OUT / f"spark-scaling-{accounts}-duckdb.csv")
         s, s_rep, s_keys = scan(home, "spark", OUT / f"spark-scaling-{accounts}-spark.csv")
         same = d_keys == s_keys
-        points.append((follows, s.seconds))
-        rows.append([f"{follows:,}", f"{accounts:,}", f"{d.seconds:.1f}", f"{d.peak_rss_mb:,.0f}", f"{s.seconds:.1f}",
-                     f"{s.peak_rss_mb:,.0f}", f"{s.seconds / d.seconds:.2f}x", f"{len(s_keys):,}",
-                     "yes" if same else "NO"])
-        results.append({"accounts": accounts, "follows": follows, "duckdb_s": round(d.seconds, 1),
-                        "duckdb_rss_mb": round(d.peak_rss_mb), "spark_s": round(s.seconds, 1),
-                        "spark_rss_mb": round(s.peak_rss_mb), "findings": len(s_keys), "same_findings": same,
-                        "spark_detectors": s_rep["detectors"], "duckdb_detectors": d_rep["detectors"]})
-        print(f"{follows:,} follows: duckdb {d.seconds:.1f} s, spark {s.seconds:.1f} s, same findings: {same}",
-              flush=True)
+        load = os.getloadavg()
+        runs[str(accounts)] = {"accounts": accounts, "follows": follows, "duckdb_s": round(d.seconds, 1),
+                               "duckdb_rss_mb": round(d.peak_rss_mb), "spark_s": round(s.seconds, 1),
+                               "spark_rss_mb": round(s.peak_rss_mb), "findings": len(s_keys),
+                               "same_findings": same, "load": [round(x, 2) for x in load],
+                               "cpus": os.cpu_count(), "at": time.strftime("%Y-%m-%d %H:%M:%S"),
+                               "spark_detectors": s_rep["detectors"], "duckdb_detectors": d_rep["detectors"]}
+        OUT.mkdir(parents=True, exist_ok=True)
+        tmp = runs_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(runs, indent=2))
+        os.replace(tmp, runs_file)
+        print(f"{follows:,} follows: duckdb {d.seconds:.1f} s, spark {s.seconds:.1f} s, same findings: {same}, "
+              f"load average {load[0]:.2f}", flush=True)
+    rows, points = [], []
+    for r in sorted(runs.values(), key=lambda r: r["follows"]):
+        points.append((r["follows"], r["spark_s"]))
+        rows.append([f"{r['follows']:,}", f"{r['accounts']:,}", f"{r['duckdb_s']:.1f}", f"{r['duckdb_rss_mb']:,}",
+                     f"{r['spark_s']:.1f}", f"{r['spark_rss_mb']:,}", f"{r['spark_s'] / r['duckdb_s']:.2f}x",
+                     f"{r['findings']:,}", "yes" if r["same_findings"] else "NO",
+                     " / ".join(f"{x:.2f}" for x in r["load"]), r["at"]])
     load = os.getloadavg()
     print(table(["follows", "accounts", "DuckDB s", "DuckDB RSS MB", "Spark local[2] s", "Spark RSS MB",
-                 "Spark / DuckDB", "findings", "same rows"], rows,
-                title=f"scan --only fakefans, Spark local[2] vs DuckDB (peer), load average {load[0]:.2f}, "
-                      f"{os.cpu_count()} CPUs"))
+                 "Spark / DuckDB", "findings", "same rows", "load 1/5/15 min", "measured at"], rows,
+                title=f"scan --only fakefans, Spark local[2] vs DuckDB (peer, same size, same invocation), "
+                      f"{os.cpu_count()} CPUs; load average now {load[0]:.2f}"))
     fixed, per_follow = fit(points)
     print(f"\nSpark local[2]: t = {fixed:.0f} s + {per_follow * 1e6:.2f} s per million follows (least squares)")
     est = []
@@ -134,7 +154,8 @@ def main() -> None:
         est.append([f"{executors} x {cores} cores", f"{c:,}", f"{t / 3600:.1f} h"])
     print(table(["cluster", "cores", "10B follows (estimate)"], est,
                 title="Extrapolation (edge passes scale with cores; fixed part kept; see docs/spark.md)"))
-    (OUT / "spark_scaling.json").write_text(json.dumps({"results": results, "fixed_s": fixed,
+    (OUT / "spark_scaling.json").write_text(json.dumps({"results": sorted(runs.values(), key=lambda r: r["follows"]),
+                                                        "fixed_s": fixed,
                                                         "per_million_follows_s": per_follow * 1e6,
                                                         "load": round(load[0], 2)}, indent=2))
 

@@ -118,7 +118,9 @@ def test_parallel_blocks_stay_within_the_stated_factor_on_spark(spark, platform)
 
 def _cli(*args, env=None):
     cmd = [sys.executable, "-m", "qinglang.entrypoints.cli.app", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=1800)
+    # as a user runs it: without the PYSPARK_PYTHON the test session sets (the engine must choose the workers' Python)
+    base = {k: v for k, v in os.environ.items() if k != "PYSPARK_PYTHON"}
+    return subprocess.run(cmd, capture_output=True, text=True, env={**base, **(env or {})}, timeout=1800)
 
 
 def test_scan_with_spark_master_end_to_end_exports_what_duckdb_exports(spark, platform, tmp_path):

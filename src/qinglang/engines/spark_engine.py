@@ -116,7 +116,11 @@ class SparkEngine:
             "spark.sql.shuffle.partitions": str(cfg.get("shuffle_partitions", 8 if _is_local(self.master) else 200)),
         }
         if _is_local(self.master) and not os.environ.get("PYSPARK_PYTHON"):
-            props["spark.pyspark.python"] = sys.executable  # the workers run this interpreter (and see qinglang)
+            # the workers run this interpreter (and see qinglang). PySpark's driver picks the workers' Python
+            # from PYSPARK_PYTHON (else `python3` on PATH, which may lack qinglang and pyarrow); the conf
+            # alone is not enough, so both are set
+            os.environ["PYSPARK_PYTHON"] = sys.executable
+            props["spark.pyspark.python"] = sys.executable
         props.update({str(k): str(v) for k, v in (cfg.get("conf") or {}).items()})
         props.update({str(k): str(v) for k, v in (conf or {}).items()})
         self._owns_session = False
