@@ -11,19 +11,29 @@ the old avatar re-encoded; sometimes the old phone), the rest innocent registrat
 p95, p99 and max latency, throughput, recall on the comebacks and false blocks on the innocents.
 The model is the one `qinglang scan` fits (EM) on a simulated platform.
 
+Part 1b (over HTTP): the same registry is saved into a workspace, `qinglang serve` (one worker) loads it,
+and an async client (httpx) in a separate process posts the same 10,000 registrations to
+POST /api/realtime/registration-check (raw identities, hashed by the server with the workspace key;
+every check recorded as in production): one request at a time (latency: p50, p99) and 8 in flight
+(throughput, req/s), with the server's peak RSS.
+
 Peer: Splink's incremental API (`linker.inference.predict_between(registry, new_record)`, DuckDB backend,
 Splink 5) on the same registry and queries, blocking on the same keys with exact-match comparisons; it
 answers each call with SQL over the registry, so it runs on a sample of the queries.
 
 Part 2 (--batch SNAPSHOT): `link_accounts` over a simulator snapshot (e.g. 1.1 M accounts with 100,000
-closed: `qinglang simulate --accounts 1100000 --closed 100000`), timed stage by stage, with peak RSS.
+closed: `qinglang simulate --accounts 1100000 --closed 100000`), timed stage by stage, with peak RSS;
+with the snapshot's truth: precision/recall at 0.5 and false matches per 10,000 innocent new accounts
+(new accounts that continue nobody, decoys included).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -81,6 +91,13 @@ def fitted_model(accounts: int = 20_000, seed: int = 5):
     return res.linker.model
 
 
+BENCH_KEY = b"benchmark-key-0123456789abcdef"
+
+
+def http_workspace(n: int) -> Path:
+    return OUT / f"http-ws-{n}"
+
+
 def synthetic_registry(n: int, seed: int = 1):
     """n banned accounts: names, avatars, hashed identities, ban windows; and the raw values kept for queries."""
     from qinglang.detect.reincarnation.features import profile_columns
@@ -102,7 +119,7 @@ def synthetic_registry(n: int, seed: int = 1):
     devices = rng.integers(0, 2 ** 62, n)
     from qinglang.lake.identity_hash import IdentityHasher
 
-    hasher = IdentityHasher(b"benchmark-key-0123456789abcdef")
+    hasher = IdentityHasher(BENCH_KEY)
     id_rows = np.repeat(np.arange(n), 2)
     id_kinds = ["phone", "device"] * n
     id_vals = []
@@ -151,15 +168,26 @@ def queries(raw: dict, n_q: int, seed: int = 2):
 
 
 def bench_checks(n: int, n_q: int) -> dict:
+    from qinglang.bootstrap import build as build_app
     from qinglang.detect.reincarnation.registry import Registry, save_atomic
+    from qinglang.services.registration import bans_fingerprint, registry_root
 
     reg, hasher, raw, build = synthetic_registry(n)
-    folder = save_atomic(reg, OUT / f"registry_{n}")
+    # the registry goes into a workspace (whose identity key is the benchmark's) for the HTTP part
+    ws = http_workspace(n)
+    if ws.exists():
+        shutil.rmtree(ws)
+    ws.mkdir(parents=True)
+    app = build_app(ws)
+    app.workspace.save_identity_key(BENCH_KEY)
+    reg.meta["fingerprint"] = bans_fingerprint(app)
+    folder = save_atomic(reg, registry_root(ws))
     del reg
     t0 = time.perf_counter()
     reg = Registry.load(folder)
     load_s = time.perf_counter() - t0
     qs = queries(raw, n_q)
+    _write_queries(qs, ws / "bench_queries.json")
     reg.check("预热", None, [], at=time.time())  # first call compiles nothing, but warms caches
     lat = np.zeros(len(qs))
     cpu = np.zeros(len(qs))
@@ -184,6 +212,96 @@ def bench_checks(n: int, n_q: int) -> dict:
             "comebacks": n_cb, "comebacks_stopped": round(found / max(1, n_cb), 4),
             "innocents": len(qs) - n_cb, "innocents_blocked": int(blocked_innocent),
             "peak_rss_mb": round(_rss_mb())}
+
+
+def _write_queries(qs, path: Path) -> None:
+    from datetime import datetime, timezone
+
+    out = []
+    for q, truth in qs:
+        body = {"nickname": q["nickname"], "avatar_hash": q["avatar_hash"],
+                "at": datetime.fromtimestamp(q["at"], tz=timezone.utc).isoformat(),
+                "identities": [{"kind": k, "value": v} for k, v in q["ids"]]}
+        out.append({"body": body, "truth": truth})
+    path.write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
+
+
+def http_client(url: str, token: str, queries_file: str, concurrency: int) -> dict:
+    """Post every query (async, `concurrency` in flight); per-request latency and throughput."""
+    import asyncio
+
+    import httpx
+
+    qs = json.loads(Path(queries_file).read_text(encoding="utf-8"))
+    lat = np.zeros(len(qs))
+    status = np.zeros(len(qs), dtype=np.int64)
+    stopped = [0]
+
+    async def run() -> float:
+        nxt = iter(range(len(qs)))
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0,
+                                     headers={"Authorization": f"Bearer {token}"}) as client:
+            async def worker():
+                for k in nxt:
+                    t = time.perf_counter()
+                    r = await client.post("/api/realtime/registration-check", json=qs[k]["body"])
+                    lat[k] = (time.perf_counter() - t) * 1000
+                    status[k] = r.status_code
+                    if r.status_code == 200 and qs[k]["truth"] is not None:
+                        d = r.json()
+                        stopped[0] += d["decision"] in ("block", "review") and bool(d["matches"]) and \
+                            d["matches"][0]["banned_account_id"] == qs[k]["truth"]
+            t0 = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+            return time.perf_counter() - t0
+
+    wall = asyncio.run(run())
+    n_cb = sum(q["truth"] is not None for q in qs)
+    return {"concurrency": concurrency, "requests": len(qs), "errors": int((status != 200).sum()),
+            "p50_ms": round(float(np.percentile(lat, 50)), 2), "p95_ms": round(float(np.percentile(lat, 95)), 2),
+            "p99_ms": round(float(np.percentile(lat, 99)), 2), "max_ms": round(float(lat.max()), 1),
+            "req_per_s": round(len(qs) / wall, 1), "comebacks_stopped": round(stopped[0] / max(1, n_cb), 4),
+            "load_average": round(os.getloadavg()[0], 1), "client_peak_rss_mb": round(_rss_mb())}
+
+
+def bench_http(n: int, concurrency: list[int]) -> dict:
+    """Serve the registry saved by the in-process part; an async client in another process posts the checks."""
+    import signal
+    import urllib.request
+
+    from api_registration import free_port, start_server, tree_rss_mb
+
+    from qinglang.bootstrap import build as build_app
+    from qinglang.services.users import add_user
+
+    ws = http_workspace(n)
+    if not (ws / "bench_queries.json").exists():
+        raise SystemExit(f"{ws} has no registry: run the in-process part first")
+    app = build_app(ws)
+    token = add_user(app.store, f"bench-{os.getpid()}", "analyst", by="benchmark", expires_days=1)["token"]
+    app.store.close()
+    port = free_port()
+    server = start_server(ws, port, 1)
+    try:
+        t0 = time.perf_counter()  # the first check loads the registry
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/api/realtime/registration-check",
+                                     data=json.dumps({"nickname": "预热", "identities": []}).encode(),
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=600) as r:
+            assert r.status == 200
+        load_s = time.perf_counter() - t0
+        runs = []
+        for c in concurrency:
+            m = measure(f"client c={c}", [sys.executable, str(Path(__file__).resolve()), "--client",
+                                          f"http://127.0.0.1:{port}", token, str(ws / "bench_queries.json"), str(c)],
+                        cwd=REPO)
+            runs.append(json.loads(m.stdout.strip().splitlines()[-1]) if m.returncode == 0 else {"error": m.returncode})
+        rss = tree_rss_mb(server.pid)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+    return {"banned": n, "registry_load_s": round(load_s, 1), "server_peak_rss_mb": round(rss), "runs": runs}
 
 
 def bench_splink(n: int, n_q: int) -> dict:
@@ -253,7 +371,8 @@ def bench_batch(snapshot: Path) -> dict:
     t1 = time.perf_counter()
     res = link_accounts(tables)
     t_link = time.perf_counter() - t1
-    out = {"accounts": acc.num_rows, "new_accounts": res.stats["new_accounts"],
+    out = {"load_average": round(os.getloadavg()[0], 1), "accounts": acc.num_rows,
+           "new_accounts": res.stats["new_accounts"],
            "banned": res.stats["banned_accounts"], "candidates": res.stats["candidates"],
            "read_s": round(t_read, 1), "link_s": round(t_link, 1), "stages_s": res.stats["seconds"],
            "peak_rss_mb": round(_rss_mb())}
@@ -267,7 +386,19 @@ def bench_batch(snapshot: Path) -> dict:
         p = res.predictions
         pred = {(str(res.new_ids[i]), banned[j]) for i, j, pr in zip(p.i, p.j, p.prob) if pr >= 0.5}
         tp = len(pred & true)
-        out.update({"precision": round(tp / max(1, len(pred)), 4), "recall": round(tp / max(1, len(true)), 4)})
+        comeback_new = {a for a, _ in true}
+        innocent = int(len(res.new_ids)) - len(comeback_new & {str(x) for x in res.new_ids.tolist()})
+        false = [k for k in pred - true if k[0] not in comeback_new]
+        out.update({"precision": round(tp / max(1, len(pred)), 4), "recall": round(tp / max(1, len(true)), 4),
+                    "f1": round(2 * tp / max(1, len(pred) + len(true)), 4),
+                    "innocent_new_accounts": innocent, "false_matches": len(false),
+                    "false_per_10000": round(10_000 * len(false) / max(1, innocent), 3)})
+        dec = snapshot / "truth" / "decoys.csv"
+        if dec.exists():
+            with open(dec, newline="", encoding="utf-8") as fh:
+                decoys = [r["account_id"] for r in csv.DictReader(fh)]
+            pred_new = {a for a, _ in pred}
+            out["decoys_linked"] = f"{sum(d in pred_new for d in decoys)}/{len(decoys)}"
     return out
 
 
@@ -280,8 +411,14 @@ def main() -> None:
     ap.add_argument("--no-splink", action="store_true")
     ap.add_argument("--no-checks", action="store_true", help="only the batch part (with --batch)")
     ap.add_argument("--batch", type=Path, help="a simulator snapshot to time batch linking on")
-    ap.add_argument("--child", choices=["checks", "splink", "batch"], help=argparse.SUPPRESS)
+    ap.add_argument("--no-http", action="store_true", help="skip the HTTP part")
+    ap.add_argument("--concurrency", default="1,8", help="requests in flight in the HTTP runs")
+    ap.add_argument("--child", choices=["checks", "splink", "batch", "http"], help=argparse.SUPPRESS)
+    ap.add_argument("--client", nargs=4, metavar=("URL", "TOKEN", "QUERIES", "CONCURRENCY"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.client:
+        print(json.dumps(http_client(args.client[0], args.client[1], args.client[2], int(args.client[3]))))
+        return
     n = args.banned or (100_000 if args.small else 1_000_000)
     n_q = args.checks or (2_000 if args.small else 10_000)
     if args.child == "checks":
@@ -293,6 +430,9 @@ def main() -> None:
     if args.child == "batch":
         print(json.dumps(bench_batch(args.batch)))
         return
+    if args.child == "http":
+        print(json.dumps(bench_http(n, [int(c) for c in args.concurrency.split(",")])))
+        return
     OUT.mkdir(parents=True, exist_ok=True)
     fitted_model()
     me = [sys.executable, str(Path(__file__).resolve()), "--banned", str(n), "--checks", str(n_q)]
@@ -303,6 +443,9 @@ def main() -> None:
         m = measure("checks", me + ["--child", "checks"], cwd=REPO)
         results["qinglang"] = (json.loads(m.stdout.strip().splitlines()[-1]) if m.returncode == 0
                                else {"error": m.returncode})
+    if not args.no_http and not args.no_checks and "error" not in results["qinglang"]:
+        m = measure("http", me + ["--child", "http", "--concurrency", args.concurrency], cwd=REPO)
+        results["http"] = json.loads(m.stdout.strip().splitlines()[-1]) if m.returncode == 0 else {"error": m.returncode}
     if not args.no_splink and not args.no_checks:
         m = measure("splink", me + ["--child", "splink", "--splink-checks", str(args.splink_checks)], cwd=REPO)
         results["splink"] = json.loads(m.stdout.strip().splitlines()[-1]) if m.returncode == 0 else {"error": m.returncode}
@@ -324,6 +467,18 @@ def main() -> None:
         print(f"registry: names+keys {q['build']['keys_s']} s, index {q['build']['index_s']} s, load {q['load_s']} s; "
               f"{q['checks_per_s']} checks/s; comebacks stopped {q['comebacks_stopped']:.1%} of {q['comebacks']}, "
               f"innocents blocked {q['innocents_blocked']} of {q['innocents']}")
+    h = results.get("http")
+    if h and "error" not in h:
+        print()
+        print(table(["in flight", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s",
+                     "comebacks stopped", "load avg"],
+                    [[r.get("concurrency"), r.get("requests"), r.get("errors", r.get("error")), r.get("p50_ms"),
+                      r.get("p95_ms"), r.get("p99_ms"), r.get("max_ms"), r.get("req_per_s"), r.get("comebacks_stopped"),
+                      r.get("load_average")] for r in h["runs"]],
+                    f"POST /api/realtime/registration-check over loopback, qinglang serve (1 worker), "
+                    f"{h['banned']:,} banned loaded, async httpx client in another process"))
+        print(f"server peak RSS {h['server_peak_rss_mb']:,} MB; registry loaded by the first request in "
+              f"{h['registry_load_s']} s")
     if q is not None and s and "error" not in s:
         print(f"ratio p99 qinglang/Splink: {q['p99_ms'] / s['p99_ms']:.4f}x; p50: {q['p50_ms'] / s['p50_ms']:.4f}x")
     if args.batch:
@@ -337,6 +492,10 @@ def main() -> None:
                         [[f"{b['accounts']:,}", f"{b['new_accounts']:,}", f"{b['banned']:,}", f"{b['candidates']:,}",
                           b["read_s"], b["link_s"], b["stages_s"], b.get("precision", ""), b.get("recall", ""),
                           f"{b['peak_rss_mb']:,}"]], "Batch linking (link_accounts), whole snapshot"))
+            if "false_matches" in b:
+                print(f"false matches: {b['false_matches']} among {b['innocent_new_accounts']:,} innocent new accounts "
+                      f"= {b['false_per_10000']} per 10,000; decoys linked {b.get('decoys_linked', '-')}; "
+                      f"load average {b['load_average']}")
     (OUT / "registration.json").write_text(json.dumps(results, indent=1))
 
 
