@@ -166,6 +166,9 @@ class Registry:
         self._tf_fns = {col: tf.lookup(col) for col in TF_COLUMNS}
         if not model.compatible(self._settings):
             raise ValueError("the registry's model does not match the comparisons")
+        # build the lazily made tables (OpenCC, pinyin, the shape table's stroke-inventory index: ~0.4 s) now,
+        # not in the first check that meets a rare character
+        profile_columns(["预热王小眀"], [None])
 
     # --- building --------------------------------------------------------------------------
     @classmethod
