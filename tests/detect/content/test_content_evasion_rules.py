@@ -112,3 +112,27 @@ categories:
     res = sc.screen(texts)
     assert all("vulgar_marketing" not in r.categories for r in res[:-1])
     assert res[-1].categories.get("vulgar_marketing", 0) >= 0.5
+
+
+@pytest.mark.parametrize("text", [
+    "减肥药领取试用装，嫁Vwx3numtniur",  # 加v heard in 嫁V, running into the ID
+    "代购正品，V薪vwse8ss，朋友圈看货",  # v信 heard in V薪
+    "详情jwxbj6qyi4n",  # initials of 加微信 running into the ID
+    "领取试用装jVz9mwk8",  # 加v as jv before an ID with a digit
+])
+def test_contact_words_in_disguise_before_an_id(sc, text):
+    assert score(sc, text, "vulgar_marketing") >= 0.5, text
+
+
+@pytest.mark.parametrize("text", [
+    "大家v我50，疯狂星期四",  # a meme: 家v sounds like 加v, but a contact word alone never counts by sound
+    "jvm8参数调优",  # jv before a token is a contact prefix only with an ID after it, not jvm
+])
+def test_sound_alikes_of_contact_words_without_an_id_do_not_count(sc, text):
+    assert score(sc, text, "vulgar_marketing") < 0.3, text
+
+
+def test_a_contact_word_written_as_it_is_counts_once(sc):
+    r = sc.screen(["加Vabc12345"])[0].as_dict()
+    contact = [s for s in r["spans"] if s["term"] == "contact"]
+    assert len(contact) == 1 and contact[0]["channel"] == "text"

@@ -38,7 +38,7 @@ _ALNUM = re.compile(r"[a-z0-9]")
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 
 
-LEXICON_CACHE_VERSION = 6  # bump when what compile_pack derives changes (invalidates the disk cache)
+LEXICON_CACHE_VERSION = 8  # bump when what compile_pack derives changes (invalidates the disk cache)
 
 
 @functools.lru_cache(maxsize=4)
@@ -77,7 +77,7 @@ class Lexicon:
     contexts: list  # Context objects
     e_via: np.ndarray  # int8: VIA_TEXT, or VIA_INITIALS for the initials of a Han term (gdx for 狗东西)
     e_glue_sound: np.ndarray  # bool: contact-word anchors may run into the ID after them (found by sound)
-    e_glue_text: np.ndarray  # bool: ... (found as written: keys with Han characters only)
+    e_glue_text: np.ndarray  # bool: ... (found as written: keys with Han characters, initials of 3+ letters)
     # character channel
     keys: list[str]
     k_first: np.ndarray  # int64: first entry of each key
@@ -304,7 +304,11 @@ def _prepare(pack: PolicyPack, items: list, n_pack_items: int) -> tuple[dict, No
         "e_via": np.asarray(e_via, dtype=np.int8)[order_a],
         # right edge exempt from the token-boundary check: by sound always, as written when the key has Han
         "e_glue_sound": e_glue_a,
-        "e_glue_text": e_glue_a & np.repeat(key_has_han, k_count),
+        # as written when the key has Han, or is the initials of a contact word of three or more
+        # characters (jwx for 加微信 in jwxabc123)
+        "e_glue_text": e_glue_a & (np.repeat(key_has_han, k_count)
+                                   | ((np.asarray(e_via, dtype=np.int8)[order_a] == VIA_INITIALS)
+                                      & np.repeat(kv["lens"] >= 3, k_count))),
         "k_left_alnum": kv["left_alnum"],
         "k_right_alnum": kv["right_alnum"],
     }
@@ -347,6 +351,20 @@ def _prepare(pack: PolicyPack, items: list, n_pack_items: int) -> tuple[dict, No
                     py_entries.setdefault(v, []).extend(ids)
                     py_text.setdefault(v, k)
                     latin_only.add(v)
+        # contact words written with latin letters (加v, v信, 加q) heard in any writing (嫁V, V薪): a latin
+        # pinyin key for their anchor and modifier entries (never for a term entry, which would count on
+        # its own: 大家v我50 is a meme, not marketing); such a hit includes a latin letter by construction
+        mixed = np.flatnonzero(kv["any_han"] & ~kv["all_han"] & kv["latin_han_only"] & (kv["lens"] >= 2)).tolist()
+        combo_part = eligible & (e_role_a != ROLE_TERM)
+        cp_list = combo_part.tolist()
+        for ki, py in zip(mixed, _pinyin_keys([keys[i] for i in mixed], normalizer.tables)):
+            f, c = kf[ki], kc[ki]
+            ids = [f + j for j in range(c) if cp_list[f + j]]
+            if py is None or not ids:
+                continue
+            py_entries.setdefault(py, []).extend(ids)
+            py_text.setdefault(py, keys[ki])
+            latin_only.add(py)
     py_keys = list(py_entries)
     py_count = np.fromiter((len(py_entries[k]) for k in py_keys), dtype=np.int64, count=len(py_keys))
     py_first = np.zeros(len(py_keys), dtype=np.int64)
@@ -375,9 +393,11 @@ def _key_arrays(keys: list[str], tables) -> dict:
         starts[1:] = np.cumsum(lens)[:-1]
     cps = np.frombuffer("".join(keys).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     han = (cps >= 0x4E00) & (cps <= 0x9FFF)
-    alnum = ((cps >= 0x61) & (cps <= 0x7A)) | ((cps >= 0x30) & (cps <= 0x39))
+    latin = (cps >= 0x61) & (cps <= 0x7A)
+    alnum = latin | ((cps >= 0x30) & (cps <= 0x39))
     empty = np.zeros(0, dtype=bool)
     return {
+        "latin_han_only": np.logical_and.reduceat(han | latin, starts) if n else empty,
         "lens": lens, "starts": starts, "cps": cps,
         "any_han": np.logical_or.reduceat(han, starts) if n else empty,
         "all_han": np.logical_and.reduceat(han, starts) if n else empty,

@@ -137,8 +137,17 @@ class Matcher:
     def match(self, nb: NormBatch) -> Hits:
         clause_cum = np.cumsum(self._clause[nb.raw_cps])
         han_hits, homophones = self._syllable_hits(nb)
-        parts = [self._char_hits(nb), han_hits, self._pinyin_hits(nb, homophones)]
-        hits = Hits.concat(parts)
+        char_hits, py_hits = self._char_hits(nb), self._pinyin_hits(nb, homophones)
+        if len(char_hits) and len(py_hits):
+            # a key with latin letters written as it is (加v) is also heard on the pinyin channel: once is enough
+            seen = {(p, a, b, e) for p, a, b, e in zip(char_hits.post.tolist(), char_hits.n_start.tolist(),
+                                                        char_hits.n_end.tolist(), char_hits.entry.tolist())}
+            dup = np.fromiter(((p, a, b, e) in seen for p, a, b, e in zip(
+                py_hits.post.tolist(), py_hits.n_start.tolist(), py_hits.n_end.tolist(), py_hits.entry.tolist())),
+                dtype=bool, count=len(py_hits))
+            if dup.any():
+                py_hits = py_hits.take(~dup)
+        hits = Hits.concat([char_hits, han_hits, py_hits])
         if len(hits):
             hits = self._token_boundaries(nb, hits)
         pat = self._pattern_hits(nb)
