@@ -19,7 +19,7 @@ _SPACES = re.compile(r"\s+")
 
 def normalise_identity(kind: str, value: str) -> str:
     """Canonical form of a raw identity value, so trivial rewrites hash alike."""
-    v = unicodedata.normalize("NFKC", value).strip()
+    v = (value if value.isascii() else unicodedata.normalize("NFKC", value)).strip()
     kind = kind.strip().lower()
     if kind == "phone":
         digits = _NON_DIGITS.sub("", v)
@@ -47,14 +47,24 @@ class IdentityHasher:
         if len(key) < 16:
             raise ValueError("identity hashing key must be at least 16 bytes")
         self._key = key
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)  # copied per value: the key is absorbed once
 
     def hash(self, kind: str, value: str) -> str:
         kind = kind.strip().lower()
-        msg = f"{kind}\x1f{normalise_identity(kind, value)}".encode()
-        return hmac.new(self._key, msg, hashlib.sha256).hexdigest()[:32]
+        h = self._keyed.copy()
+        h.update(f"{kind}\x1f{normalise_identity(kind, value)}".encode())
+        return h.hexdigest()[:32]
 
     def hash_many(self, kinds: list[str | None], values: list[str | None]) -> list[str | None]:
+        keyed, norm = self._keyed, normalise_identity
         out: list[str | None] = []
+        append = out.append
         for k, v in zip(kinds, values):
-            out.append(None if v is None or v == "" or k is None else self.hash(k, v))
+            if v is None or v == "" or k is None:
+                append(None)
+                continue
+            k = k.strip().lower()
+            h = keyed.copy()
+            h.update(f"{k}\x1f{norm(k, v)}".encode())
+            append(h.hexdigest()[:32])
         return out

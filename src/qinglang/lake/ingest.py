@@ -42,10 +42,12 @@ from qinglang.lake.validate import (
     lit,
     parse_expr,
     q,
+    row_checks,
 )
 from qinglang.workspace import Workspace
 
 Progress = Callable[[str, int, int], None]
+BAD = "_bad"  # typed tables: the row breaks a rule (never leaves staging)
 
 
 @dataclass
@@ -172,14 +174,16 @@ def _run(con, lake, sources: dict[str, SourceFile], order: list[str], hasher: Id
         rep = reports[name] = TableReport(name, src.path.name)
         step(f"reading {src.path.name}")
         columns[name] = _stage(src, spec, hasher, raw_dir / name, rep)
-        step(f"validating {src.path.name}")
+        step(f"typing and validating {src.path.name}")
         raw = f"read_parquet('{raw_dir / name}/*.parquet', union_by_name = true)"
-        problem = first_problem(con, spec, raw, columns[name])
-        if problem:
-            raise InputError(src.path.name, problem.message, row=problem.row, column=problem.column)
         typed_file = typed_dir / f"{name}.parquet"
-        step(f"typing {src.path.name}")
-        _write_typed(con, spec, raw, columns[name], typed_file)
+        # one pass types every column and flags rows that break a rule; only when a row is flagged
+        # does the exact check run on the text to name the earliest row and column
+        if _write_typed(con, spec, raw, columns[name], typed_file):
+            problem = first_problem(con, spec, raw, columns[name])
+            if problem is None:  # cannot happen: the flag and the check test the same conditions
+                raise QinglangError(f"{src.path.name}: a row breaks a rule that could not be located")
+            raise InputError(src.path.name, problem.message, row=problem.row, column=problem.column)
         step(f"checking keys of {src.path.name}")
         if not spec.merge_repeats:
             problem = duplicate_key(con, spec, f"read_parquet('{typed_file}')")
@@ -266,14 +270,22 @@ def _hash_identities(batch: pa.RecordBatch, hasher: IdentityHasher) -> pa.Record
     return batch.set_column(idx, "value", hashed)
 
 
-def _write_typed(con, spec: S.TableSpec, raw: str, cols: list[str], out: Path) -> None:
+def _write_typed(con, spec: S.TableSpec, raw: str, cols: list[str], out: Path) -> bool:
+    """Write the typed table; returns whether any row breaks a rule of `validate.row_checks` (then the
+    file is incomplete and the caller reports the problem)."""
     exprs = []
     for c in cols:
         if c in spec.column_names:
             exprs.append(f"({parse_expr(spec.column(c))})::{SQL_TYPES[spec.column(c).type]} AS {q(c)}")
         else:
             exprs.append(f"{q(c)}::VARCHAR AS {q(c)}")
-    select = f"SELECT {', '.join(exprs)}, {ROW} FROM {raw}"
+    # the checks read the text (raw) and the parsed value (typed) of each column: raw columns are
+    # carried through under a private name so each value is parsed once
+    checks = row_checks(spec, cols, raw_col=lambda c: q(f"_raw_{c}"), typed_col=q)
+    carried = "".join(f"{q(c)} AS {q('_raw_' + c)}, " for c in cols if c in spec.column_names)
+    inner = f"SELECT {', '.join(exprs)}, {carried}{ROW} FROM {raw}"
+    bad = " OR ".join(f"({cond})" for cond in checks) or "false"
+    select = f"SELECT {', '.join(q(c) for c in cols)}, {ROW}, ({bad}) AS {BAD} FROM ({inner})"
     if spec.merge_repeats:
         keys = ", ".join(q(k) for k in spec.key)
         aggs = []
@@ -286,8 +298,10 @@ def _write_typed(con, spec: S.TableSpec, raw: str, cols: list[str], out: Path) -
                 aggs.append(f"max({q(c)}) AS {q(c)}")
             else:
                 aggs.append(f"arg_max({q(c)}, {ROW}) AS {q(c)}")
-        select = f"SELECT {keys}, {''.join(a + ', ' for a in aggs)}min({ROW}) AS {ROW} FROM ({select}) GROUP BY {keys}"
+        select = (f"SELECT {keys}, {''.join(a + ', ' for a in aggs)}min({ROW}) AS {ROW}, bool_or({BAD}) AS {BAD} "
+                  f"FROM ({select}) GROUP BY {keys}")
     con.execute(f"COPY ({select}) TO '{out}' (FORMAT parquet, COMPRESSION zstd)")
+    return con.execute(f"SELECT count(*) FROM read_parquet('{out}') WHERE {BAD}").fetchone()[0] > 0
 
 
 def _merge(con, spec: S.TableSpec, typed: Path, new_cols: list[str], old_glob: str | None, old_cols: list[str],

@@ -105,17 +105,31 @@ def check_columns(spec: S.TableSpec, file: str, columns: list[str]) -> None:
             raise InputError(file, f"required column {col.name!r} is missing from the header", column=col.name)
 
 
-def first_problem(con: duckdb.DuckDBPyConnection, spec: S.TableSpec, staged: str, columns: list[str]) -> Problem | None:
-    """Scan a staged table once and return the earliest row that breaks a rule."""
-    checks: list[tuple[str, str, str]] = []  # (sql condition, column, message kind)
+def _checks(spec: S.TableSpec, columns: list[str], raw_col, typed_col) -> list[tuple[str, str, str]]:
+    """(SQL condition true when a row breaks the rule, column, kind) for each rule of the table.
+    `raw_col(name)` is the SQL of the text value; `typed_col(name)`, when given, that of the parsed
+    value (else it is parsed from the text)."""
+    checks: list[tuple[str, str, str]] = []
     for col in spec.columns:
         if col.name not in columns:
             continue
-        c = q(col.name)
+        c = raw_col(col.name)
         if col.required and not col.empty_ok:
             checks.append((f"NOT {_present(c)}", col.name, "required"))
         if col.type != S.STRING:
-            checks.append((f"{_present(c)} AND ({parse_expr(col)}) IS NULL", col.name, "type"))
+            parsed = typed_col(col.name) if typed_col else f"({parse_expr(col, c)})"
+            checks.append((f"{_present(c)} AND {parsed} IS NULL", col.name, "type"))
+    return checks
+
+
+def row_checks(spec: S.TableSpec, columns: list[str], raw_col, typed_col) -> list[str]:
+    """The conditions of `first_problem` over a row holding both the text and the parsed values."""
+    return [cond for cond, _, _ in _checks(spec, columns, raw_col, typed_col)]
+
+
+def first_problem(con: duckdb.DuckDBPyConnection, spec: S.TableSpec, staged: str, columns: list[str]) -> Problem | None:
+    """Scan a staged table once and return the earliest row that breaks a rule."""
+    checks = _checks(spec, columns, q, None)
     if not checks:
         return None
     selects = ", ".join(f"min({ROW}) FILTER (WHERE {cond})" for cond, _, _ in checks)
