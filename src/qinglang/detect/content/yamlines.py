@@ -84,6 +84,8 @@ def _convert(node: yaml.Node, file: str, source: str) -> Any:
 
 
 _LOADER = None
+# libyaml's composer when PyYAML has it (same nodes and line marks, about ten times faster)
+_COMPOSE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _scalar(node: yaml.ScalarNode):
@@ -148,7 +150,7 @@ def loads(source: str, file: str = "<policy>", toml: bool = False) -> Any:
             raise PackError(file, line, f"not valid TOML ({e.args[0] if e.args else e})", source) from None
         return _from_toml(data, source.splitlines())
     try:
-        node = yaml.compose(source, Loader=yaml.SafeLoader)
+        node = yaml.compose(source, Loader=_COMPOSE_LOADER)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
