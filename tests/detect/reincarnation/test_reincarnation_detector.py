@@ -156,3 +156,16 @@ def test_spark_engine_gives_the_same_findings(rein_platform, findings, java_avai
                        [round(x, 6) for x in table["score"].to_pylist()]))
     duck = sorted((f["subject_id"], f["related_id"], round(f["score"], 6)) for f in findings)
     assert spark == duck
+
+
+def test_a_nickname_or_bio_that_announces_a_comeback_is_declared():
+    import numpy as np
+
+    from qinglang.detect.reincarnation.config import DECLARED_PATTERN
+    from qinglang.detect.reincarnation.linking import declared_accounts
+
+    acc = pa.table({"account_id": ["a", "b", "c", "d"],
+                    "nickname": ["晚风的浮生新号", "晚风的浮生", "晚风的浮生", "小明同学"],
+                    "bio": [None, "号被封了，老粉们重新关注", "热爱生活", None]})
+    got = declared_accounts(acc, np.arange(4), None, DECLARED_PATTERN)
+    assert got.tolist() == [True, True, False, False]

@@ -302,12 +302,16 @@ def identity_level(kinds: np.ndarray, minf: np.ndarray) -> tuple[np.ndarray, np.
 
 
 def declared_accounts(acc: pa.Table, rows: np.ndarray, post_ids: pa.Array | None, pattern: str) -> np.ndarray:
-    """Per row: does the account present itself as a comeback (bio matches, or a post did)?"""
+    """Per row: does the account present itself as a comeback (its nickname or bio matches, or a post did)?
+
+    A nickname such as 王小明新号 / 王小明的小号 announces the comeback as plainly as a bio does.
+    """
     out = np.zeros(len(rows), dtype=bool)
-    if "bio" in acc.column_names and pattern:
-        bios = acc["bio"].take(pa.array(rows))
-        out |= np.asarray(pc.match_substring_regex(bios, pattern, ignore_case=True).fill_null(False)
-                          .to_numpy(zero_copy_only=False), dtype=bool)
+    for col in ("nickname", "bio"):
+        if col in acc.column_names and pattern:
+            text = acc[col].take(pa.array(rows))
+            out |= np.asarray(pc.match_substring_regex(text, pattern, ignore_case=True).fill_null(False)
+                              .to_numpy(zero_copy_only=False), dtype=bool)
     if post_ids is not None and len(post_ids):
         out |= np.asarray(pc.is_in(acc["account_id"].take(pa.array(rows)), value_set=pa.array(post_ids, pa.string()))
                           .to_numpy(zero_copy_only=False), dtype=bool)

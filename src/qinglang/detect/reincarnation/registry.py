@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import time
 import uuid
@@ -164,6 +165,7 @@ class Registry:
         comps = (meta or {}).get("comparisons")
         self._settings = LinkageSettings.from_dict(C.settings_dict({"comparisons": comps} if comps else None))
         self._tf_fns = {col: tf.lookup(col) for col in TF_COLUMNS}
+        self._declared = re.compile(str(self.opts["declared_pattern"]), re.IGNORECASE)
         if not model.compatible(self._settings):
             raise ValueError("the registry's model does not match the comparisons")
         # build the lazily made tables (OpenCC, pinyin, the shape table's stroke-inventory index: ~0.4 s) now,
@@ -307,6 +309,7 @@ class Registry:
         left = Records.from_numpy(left_cols)
         right = Records.from_numpy({c: v[cand] for c, v in self._records_np.items()})
         q_hash = np.array(sorted(h for _, h in id_hashes), dtype=np.int64)
+        declared = self._declared.search(nickname) is not None
         q_kind = {h: k for k, h in id_hashes}
 
         def features(i: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
@@ -330,8 +333,10 @@ class Registry:
             level[~has | (len(q_hash) == 0)] = np.nan
             days = (at - self._banned_at[cand[j]]) / DAY
             nan = np.full(n, np.nan)
+            # a registration has no bio or posts yet: only its nickname can say it is a comeback
+            said = np.full(n, 1.0 if declared else np.nan)
             return {"id_level": level, "id_tf": tf, "id_kinds": kinds.astype(np.float64), "fan_share": nan,
-                    "fan_common": nan, "fan_purity": nan, "days_after_ban": days, "declared": nan}
+                    "fan_common": nan, "fan_purity": nan, "days_after_ban": days, "declared": said}
 
         linker = Linker(self._settings, left, right, pair_features=features, model=self.model)
         for col, fn in self._tf_fns.items():
