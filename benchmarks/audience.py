@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fakefans_scan import SECRET, snapshot, workspace  # noqa: E402
+from fakefans_scan import SECRET, cpu_measure, snapshot, workspace  # noqa: E402
 from harness import measure, python_code, table  # noqa: E402
 
 
@@ -47,7 +47,8 @@ def main() -> None:
     account = top.stdout.strip()
     with tempfile.TemporaryDirectory(prefix="qlbench-aud-") as tmp:
         html = Path(tmp) / "audit.html"
-        aud = measure("qinglang audience --json --html", [*cli, "audience", account, "--json", "--html", str(html),
+        load_before = os.getloadavg()
+        aud = cpu_measure("qinglang audience --json --html", [*cli, "audience", account, "--json", "--html", str(html),
                                                           "--home", str(home)], env=SECRET)
         if aud.returncode != 0:
             raise SystemExit("audience failed")
@@ -58,19 +59,20 @@ def main() -> None:
                   f"eng.register('ff', app.findings.read(['fake_account']).select(['subject_id', 'score']))\n"
                   f"print(eng.sql(\"SELECT count(*), avg(coalesce(ff.score, 0.001)) FROM follows f LEFT JOIN ff "
                   f"ON ff.subject_id = f.follower_id WHERE f.followee_id = \" + lit({account!r})).to_pylist())\n")
-    floor = measure("followers x findings in DuckDB (floor)", python_code(floor_code), env=SECRET)
+    floor = cpu_measure("followers x findings in DuckDB (floor)", python_code(floor_code), env=SECRET)
     load = os.getloadavg()
     rows = []
     for m in (aud, floor):
-        rows.append([m.name, f"{m.seconds:.1f}", f"{m.peak_rss_mb:,.0f}", f"{m.seconds / floor.seconds:.2f}x",
-                     ("yes" if m.seconds < 30 else "NO") if m is aud else ""])
-    print(table(["step", "seconds", "peak RSS MB", "time vs floor", "< 30 s"], rows,
+        rows.append([m.name, f"{m.seconds:.1f}", f"{m.cpu_s:.1f}", f"{m.peak_rss_mb:,.0f}",
+                     f"{m.seconds / floor.seconds:.2f}x", ("yes" if m.seconds < 30 else "NO") if m is aud else ""])
+    print(table(["step", "wall s", "CPU s", "peak RSS MB", "wall vs floor", "< 30 s"], rows,
                 title=f"Audience audit of {account} ({rep['followers']:,} followers, {rep['audited']:,} audited; "
-                      f"load average {load[0]:.2f}, {os.cpu_count()} CPUs)"))
+                      f"load average {load_before[0]:.2f} before, {load[0]:.2f} after, {os.cpu_count()} CPUs)"))
     print(f"fake share {rep['fake_share']:.4f} (95% CI {rep['fake_share_ci']}), quality {rep['quality_score']}, "
           f"HTML {html_kb:,.0f} KB")
     print(json.dumps({"account": account, "followers": rep["followers"], "audited": rep["audited"],
                       "audience_s": round(aud.seconds, 2), "audience_rss_mb": round(aud.peak_rss_mb),
+                      "audience_cpu_s": round(aud.cpu_s, 2), "load_before": round(load_before[0], 2),
                       "floor_s": round(floor.seconds, 2), "load": round(load[0], 2)}))
 
 
