@@ -256,7 +256,7 @@ def _stage(src: SourceFile, spec: S.TableSpec, hasher: IdentityHasher, out: Path
                 cols.append(n)
         if spec.name == "identities" and batch.num_rows:
             batch = _hash_identities(batch, hasher)
-        pq.write_table(pa.Table.from_batches([batch]), out / f"part-{part:05d}.parquet", compression="zstd")
+        pq.write_table(pa.Table.from_batches([batch]), out / f"part-{part:05d}.parquet", compression="snappy")
         rep.rows_read += batch.num_rows
         part += 1
     return cols
@@ -300,7 +300,7 @@ def _write_typed(con, spec: S.TableSpec, raw: str, cols: list[str], out: Path) -
                 aggs.append(f"arg_max({q(c)}, {ROW}) AS {q(c)}")
         select = (f"SELECT {keys}, {''.join(a + ', ' for a in aggs)}min({ROW}) AS {ROW}, bool_or({BAD}) AS {BAD} "
                   f"FROM ({select}) GROUP BY {keys}")
-    con.execute(f"COPY ({select}) TO '{out}' (FORMAT parquet, COMPRESSION zstd)")
+    con.execute(f"COPY ({select}) TO '{out}' (FORMAT parquet, COMPRESSION snappy)")
     return con.execute(f"SELECT count(*) FROM read_parquet('{out}') WHERE {BAD}").fetchone()[0] > 0
 
 
