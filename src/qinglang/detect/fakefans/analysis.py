@@ -71,18 +71,24 @@ def batch_purchases(fd: FollowData, reg_batch: np.ndarray, min_n: int = 5, min_s
 
 
 def merge_bursts(bursts: list[Burst]) -> list[Burst]:
-    """One burst per target and overlapping window."""
+    """One burst per target and overlapping window (followers united once per merged window: a huge account's
+    many overlapping windows cost one sort, not one per window)."""
     bursts = sorted(bursts, key=lambda b: (b.target, b.lo))
     out: list[Burst] = []
+    parts: list[list[np.ndarray]] = []
     for b in bursts:
         if out and out[-1].target == b.target and b.lo <= out[-1].hi:
             o = out[-1]
             o.hi = max(o.hi, b.hi)
-            o.followers = np.union1d(o.followers, b.followers)
+            parts[-1].append(b.followers)
             if b.source not in o.source:
                 o.source = f"{o.source}+{b.source}"
         else:
             out.append(Burst(b.target, b.basis, b.lo, b.hi, b.followers, b.source))
+            parts.append([b.followers])
+    for o, p in zip(out, parts):
+        if len(p) > 1:
+            o.followers = np.unique(np.concatenate(p))
     return out
 
 
