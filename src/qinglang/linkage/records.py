@@ -131,6 +131,33 @@ def with_derived(records: "Records", derived: dict[str, str]) -> "Records":
     return Records(table)
 
 
+def _factorize_strings(arrays: list[np.ndarray]):
+    """`CodeBook._small_codes` for arrays of strings and nulls, hashed in C (pandas) instead of a Python loop;
+    None when some value is not a string (the loop converts those with str())."""
+    if sum(len(a) for a in arrays) < 64:
+        return None
+    import pandas as pd
+
+    allv = np.concatenate([np.asarray(a, dtype=object) for a in arrays])
+    if pd.api.types.infer_dtype(allv, skipna=True) not in ("string", "empty"):
+        return None
+    codes, uniq = pd.factorize(allv)  # None and NaN -> -1, first appearance order
+    codes = codes.astype(np.int64)
+    vals = np.asarray(uniq, dtype=object)
+    empty = np.flatnonzero(vals == "")
+    if len(empty):
+        e = int(empty[0])
+        codes[codes == e] = -1
+        codes[codes > e] -= 1
+        vals = np.delete(vals, e)
+    counts = np.bincount(codes[codes >= 0], minlength=len(vals)).astype(np.float64)
+    out, pos = [], 0
+    for a in arrays:
+        out.append(codes[pos:pos + len(a)])
+        pos += len(a)
+    return out, counts, vals
+
+
 class CodeBook:
     """Integer codes of values shared by the left and right records, and their frequencies.
 
@@ -151,7 +178,12 @@ class CodeBook:
         return self.left.small and self.right.small
 
     def _small_codes(self, arrays: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
-        """Python dict encoding of a few values (codes per array, counts, distinct values); '' and None -> -1."""
+        """Encoding of a few values (codes per array, counts, distinct values); '' and None -> -1.
+
+        Codes number the distinct values in order of first appearance."""
+        fast = _factorize_strings(arrays)
+        if fast is not None:
+            return fast
         index: dict[Any, int] = {}
         out = []
         for arr in arrays:

@@ -499,6 +499,7 @@ def link_accounts(tables: AccountTables, overrides: dict[str, Any] | None = None
     right = Records(prof_t.take(pa.array(pos[banned_rows])))
     t_keys = time.perf_counter() - t0
 
+    t_g = time.perf_counter()
     ids = None
     if tables.identities is not None and tables.identities.num_rows:
         irow = pc.index_in(tables.identities["account_id"], value_set=acc["account_id"]).fill_null(-1)
@@ -514,6 +515,7 @@ def link_accounts(tables: AccountTables, overrides: dict[str, Any] | None = None
     if progress:
         progress("reincarnation: candidates", 1, 4)
     new_created = created[new_rows]
+    t_graph = time.perf_counter() - t_g
     t1 = time.perf_counter()
     cands = candidate_pairs(left, right, new_rows, banned_rows, new_created, banned_at, ids, graph, opts)
     t_block = time.perf_counter() - t1
@@ -567,8 +569,8 @@ def link_accounts(tables: AccountTables, overrides: dict[str, Any] | None = None
     stats = {
         "new_accounts": int(len(new_rows)), "banned_accounts": int(len(banned_rows)), "candidates": int(len(cands)),
         "eligible_pairs": total, "blocking": cands.summary(),
-        "seconds": {"keys": round(t_keys, 2), "blocking": round(t_block, 2), "fit": round(t_fit, 2),
-                    "predict": round(t_pred, 2)},
+        "seconds": {"keys": round(t_keys, 2), "identities_follows": round(t_graph, 2), "blocking": round(t_block, 2),
+                    "fit": round(t_fit, 2), "predict": round(t_pred, 2)},
         "fit": {"sessions": linker.report.sessions, "prior": linker.model.prior, "notes": linker.report.notes},
     }
     res = LinkResult(preds, linker, acc["account_id"].take(pa.array(new_rows)).to_numpy(zero_copy_only=False),

@@ -316,19 +316,22 @@ class Registry:
             n = len(j)
             kinds = np.zeros(n, dtype=np.int64)
             minf = np.ones((n, 6))
-            for k, jj in enumerate(j.tolist()):
-                r = int(cand[jj])
-                a, b = self.id_indptr[r], self.id_indptr[r + 1]
-                if b <= a or not len(q_hash):
-                    continue
-                hs = self.id_hash[a:b]
-                hit = np.isin(hs, q_hash)
-                for pos in np.flatnonzero(hit):
-                    bit = int(self.id_kind[a + pos])
-                    kinds[k] |= 1 << bit
-                    minf[k, bit] = min(minf[k, bit], float(self.id_freq[a + pos]))
+            rows = cand[j]
+            start = self.id_indptr[rows]
+            cnt = self.id_indptr[rows + 1] - start
+            has = cnt > 0
+            total = int(cnt.sum())
+            if total and len(q_hash):
+                # every identity of every candidate at once (CSR ranges), then the hits folded per candidate
+                owner = np.repeat(np.arange(n), cnt)
+                pos = np.repeat(start, cnt) + (np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+                hit = np.isin(self.id_hash[pos], q_hash)
+                if hit.any():
+                    o, p = owner[hit], pos[hit]
+                    bits = self.id_kind[p].astype(np.int64)
+                    np.bitwise_or.at(kinds, o, np.left_shift(1, bits))
+                    np.minimum.at(minf, (o, bits), self.id_freq[p].astype(np.float64))
             level, tf = identity_level(kinds, minf)
-            has = np.array([self.id_indptr[int(cand[jj]) + 1] > self.id_indptr[int(cand[jj])] for jj in j.tolist()])
             level = level.astype(np.float64)
             level[~has | (len(q_hash) == 0)] = np.nan
             days = (at - self._banned_at[cand[j]]) / DAY
