@@ -132,7 +132,7 @@ def string_scores(f: PairFrame, col: str, scorer_name: str, sel: np.ndarray) -> 
         out = np.full(len(need), np.inf if is_dist else 0.0)
         if ok.any():
             combo = lc[ok] * np.int64(len(vals) + 1) + rc[ok]
-            if _mostly_distinct(combo):
+            if _mostly_distinct(combo, len(vals)):
                 # random pairs (u estimation): hardly any value pair repeats, so sorting to dedupe costs
                 # more than it saves
                 ul, ur, inv = lc[ok], rc[ok], None
@@ -146,11 +146,16 @@ def string_scores(f: PairFrame, col: str, scorer_name: str, sel: np.ndarray) -> 
     return cache[sel]
 
 
-def _mostly_distinct(combo: np.ndarray, probe: int = 20_000) -> bool:
-    """True when a large array of value-pair codes barely repeats (judged on an evenly spaced sample)."""
-    if len(combo) < 4 * probe:
+def _mostly_distinct(combo: np.ndarray, n_values: int, probe: int = 20_000) -> bool:
+    """True when a large array of value-pair codes barely repeats: the space of value pairs is large enough
+    that even uniform draws would mostly differ, and an evenly spaced sample shows few repeats."""
+    n = len(combo)
+    if n < 4 * probe:
         return False
-    sample = combo[:: len(combo) // probe][:probe]
+    space = float(n_values) ** 2
+    if space * -np.expm1(-n / space) < 0.7 * n:  # expected distinct share of uniform draws
+        return False
+    sample = combo[:: n // probe][:probe]
     return len(np.unique(sample)) > 0.9 * len(sample)
 
 
