@@ -144,18 +144,21 @@ def main() -> None:
         for workers in sorted({1, args.workers}):
             (home / "qinglang.toml").write_text(f"[content]\nworkers = {workers}\n", encoding="utf-8")
             app = build(home)
+            load0 = os.getloadavg()[0]
             t0 = time.perf_counter()
             rep = run_scan(app, only="content")
             dt = time.perf_counter() - t0
             findings = sum(r.findings for r in rep.runs)
-            results.append((workers, dt, findings))
+            results.append((workers, dt, findings, load0, os.getloadavg()[0]))
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"posts: {n:,} by 10,000 accounts ({note}); snapshot {t_snap:.1f} s, ingest {t_ingest:.1f} s")
-        print(f"{'scan --only content':24} {'seconds':>9} {'posts/s':>10} {'x 1 worker':>11} {'findings':>9}")
+        print(f"{'scan --only content':24} {'seconds':>9} {'posts/s':>10} {'x 1 worker':>11} {'findings':>9}"
+              f"  load average (1 min) before -> after")
         base = results[0][1]
-        for workers, dt, findings in results:
-            print(f"{f'{workers} worker(s)':24} {dt:9.1f} {n / dt:10,.0f} {base / dt:11.2f} {findings:9,}")
+        for workers, dt, findings, l0, l1 in results:
+            print(f"{f'{workers} worker(s)':24} {dt:9.1f} {n / dt:10,.0f} {base / dt:11.2f} {findings:9,}"
+                  f"  {l0:.2f} -> {l1:.2f}")
         print(f"peak RSS: {peak:,.0f} MiB (main), {peak_children:,.0f} MiB (largest worker)")
         print("target: 1,000,000 posts in under 120 s on 2 cores")
     finally:
