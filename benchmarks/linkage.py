@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -57,6 +58,7 @@ def child(tool: str, name: str, root: str, synthetic: str | None) -> None:
     s["wall_s"] = round(s["wall_s"] + load, 2)
     s["records"] = table_.num_rows
     s["vm_hwm_mb"] = vm_hwm_mb()
+    s["load_average"] = round(os.getloadavg()[0], 1)  # the machine is shared: load during this run
     print(json.dumps(s))
 
 
@@ -115,21 +117,22 @@ def main() -> None:
             r["process_s"] = round(m.seconds, 1)
             results.setdefault(name, {})[tool] = r
             print(f"  {tool:8s} {name:15s} F1@default {r['at_default']['f1']:.4f}  best {r['at_best']['f1']:.4f}  "
-                  f"{r['wall_s']:.1f} s  {r['peak_rss_mb']} MB", file=sys.stderr)
+                  f"{r['wall_s']:.1f} s  {r['peak_rss_mb']} MB  load {r.get('load_average')}", file=sys.stderr)
 
     rows = []
     for name, by in results.items():
         for tool, r in by.items():
             if "error" in r:
-                rows.append([name, tool, "", "", "", "", "", "", r["error"], ""])
+                rows.append([name, tool, "", "", "", "", "", "", r["error"], "", ""])
                 continue
             d, b = r["at_default"], r["at_best"]
             rows.append([name, f"{tool} @{d['threshold']}", f"{r['records']:,}", f"{d['f1']:.4f}",
                          f"{d['precision']:.3f}/{d['recall']:.3f}", f"{b['f1']:.4f} @{b['threshold']:.3g}",
                          f"{r['blocking_recall']:.3f}", f"{r['candidates']:,}", f"{r['wall_s']:.1f}",
-                         f"{r['peak_rss_mb']:,}"])
+                         f"{r['peak_rss_mb']:,}", r.get("load_average", "")])
     print(table(["set", "tool @threshold", "records", "F1", "P/R", "best F1", "blocking recall", "pairs scored",
-                 "wall s", "peak RSS MB"], rows, "Record linkage, pairwise over all true pairs"))
+                 "wall s", "peak RSS MB", "load avg"], rows,
+                f"Record linkage, pairwise over all true pairs ({os.cpu_count()} cores)"))
     ratio_rows = []
     for name, by in results.items():
         q, s = by.get("qinglang"), by.get("splink")
