@@ -88,8 +88,17 @@ def merge_bursts(bursts: list[Burst]) -> list[Burst]:
             parts.append([b.followers])
     for o, p in zip(out, parts):
         if len(p) > 1:
-            o.followers = np.unique(np.concatenate(p))
+            o.followers = _union(np.concatenate(p))
     return out
+
+
+def _union(ids: np.ndarray) -> np.ndarray:
+    """Sorted distinct account indices: a mark per account when there are many (no sort), else np.unique."""
+    if ids.size < 1 << 16:
+        return np.unique(ids)
+    mark = np.zeros(int(ids.max()) + 1, np.bool_)
+    mark[ids] = True
+    return np.flatnonzero(mark).astype(ids.dtype, copy=False)
 
 
 def group_stats(g: L.Group, acc: Accounts, fd: FollowData, reg_batch: np.ndarray, weights: np.ndarray,
