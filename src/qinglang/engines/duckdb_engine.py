@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
 from typing import Iterator, Sequence
 
 import duckdb
@@ -15,6 +18,11 @@ from qinglang.lake.layout import Lake
 from qinglang.lake.validate import lit
 
 
+def spill_dir() -> Path:
+    """Where DuckDB writes what does not fit in memory_limit (its files are named by process)."""
+    return Path(os.environ.get("QINGLANG_SPILL_DIR") or Path(tempfile.gettempdir()) / "qinglang-duckdb")
+
+
 class DuckDBEngine:
     name = "duckdb"
 
@@ -22,6 +30,8 @@ class DuckDBEngine:
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute(f"SET memory_limit = {lit(settings.duckdb_memory_limit)}")
+        # spills go to the system's temp folder, not a `.tmp` folder in whatever directory the user is in
+        self.con.execute(f"SET temp_directory = {lit(str(spill_dir()))}")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self._tables: set[str] = set()
