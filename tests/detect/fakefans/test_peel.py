@@ -67,3 +67,26 @@ def test_several_blocks_are_found_one_after_another():
 def test_duplicate_edges_are_collapsed():
     g = from_edges(np.array([0, 0, 1]), np.array([1, 1, 0]))
     assert g.n_edges == 2
+
+
+def test_edge_files_build_the_same_graph(tmp_path):
+    """Parquet (several row groups, decoded once) and .npy edge files give the graph from_edges builds."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import pytest
+
+    from qinglang.detect.fakefans.graph import from_edge_file
+
+    rng = np.random.default_rng(4)
+    src = rng.integers(0, 500, 20_000).astype(np.int32)
+    dst = rng.integers(0, 300, 20_000).astype(np.int32)  # duplicates included
+    want = from_edges(src, dst)
+    pq.write_table(pa.table({"src": src, "dst": dst}), tmp_path / "e.parquet", row_group_size=3_000)
+    np.save(tmp_path / "e.npy", np.stack([src, dst], 1))
+    for name in ("e.parquet", "e.npy"):
+        g = from_edge_file(tmp_path / name)
+        assert (g.n_rows, g.n_cols) == (want.n_rows, want.n_cols)
+        for a in ("row_ptr", "row_idx", "col_ptr", "col_idx"):
+            np.testing.assert_array_equal(getattr(g, a), getattr(want, a))
+    with pytest.raises(ValueError, match="no column 'to'"):
+        from_edge_file(tmp_path / "e.parquet", dst="to")
