@@ -445,7 +445,8 @@ def main() -> None:
                                else {"error": m.returncode})
     if not args.no_http and not args.no_checks and "error" not in results["qinglang"]:
         m = measure("http", me + ["--child", "http", "--concurrency", args.concurrency], cwd=REPO)
-        results["http"] = json.loads(m.stdout.strip().splitlines()[-1]) if m.returncode == 0 else {"error": m.returncode}
+        results["http"] = (json.loads(m.stdout.strip().splitlines()[-1]) if m.returncode == 0
+                           else {"error": m.returncode})
     if not args.no_splink and not args.no_checks:
         m = measure("splink", me + ["--child", "splink", "--splink-checks", str(args.splink_checks)], cwd=REPO)
         results["splink"] = json.loads(m.stdout.strip().splitlines()[-1]) if m.returncode == 0 else {"error": m.returncode}

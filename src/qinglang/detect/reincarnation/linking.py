@@ -338,8 +338,8 @@ def candidate_pairs(left: Records, right: Records, new_rows: np.ndarray, banned_
 
     # 1. nickname keys
     parts_i, parts_j, hot = [], [], 0
-    for lcol, rcol in (("n_kept", "n_kept"), ("n_core", "n_core"), ("n_pinyin", "n_pinyin"), ("n_pinyin", "n_pinyin_hanzi"),
-                       ("n_pinyin_hanzi", "n_pinyin"), ("n_fuzzy", "n_fuzzy")):
+    for lcol, rcol in (("n_kept", "n_kept"), ("n_core", "n_core"), ("n_pinyin", "n_pinyin"),
+                       ("n_pinyin", "n_pinyin_hanzi"), ("n_pinyin_hanzi", "n_pinyin"), ("n_fuzzy", "n_fuzzy")):
         lk, rk = encode_together(left.arrow(lcol), right.arrow(rcol))
         if lcol in ("n_pinyin", "n_fuzzy", "n_pinyin_hanzi"):
             # very short pronunciations ('li', 'wang') would join half the platform

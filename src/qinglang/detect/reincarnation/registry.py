@@ -43,8 +43,8 @@ from qinglang.linkage.settings import LinkageSettings
 
 DAY = 86_400.0
 TF_COLUMNS = ("n_clean", "n_kept", "n_core", "n_pinyin", "n_fuzzy", "avatar")
-PROFILE_COLUMNS = ("n_clean", "n_kept", "n_base", "n_core", "n_pinyin", "n_pinyin_hanzi", "n_fuzzy", "n_initials", "n_fan",
-                   "n_hanzi", "n_initials_only", "n_has_latin", "avatar", "bio_norm")
+PROFILE_COLUMNS = ("n_clean", "n_kept", "n_base", "n_core", "n_pinyin", "n_pinyin_hanzi", "n_fuzzy", "n_initials",
+                   "n_fan", "n_hanzi", "n_initials_only", "n_has_latin", "avatar", "bio_norm")
 FORMAT = 4
 
 
