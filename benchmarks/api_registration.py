@@ -59,11 +59,23 @@ def build_workspace(root: Path, accounts: int, seed: int) -> Path:
 
 
 def banned_names(ws: Path, n: int = 40) -> list[str]:
+    """Nicknames of closed accounts: from the workspace's snapshot, or (a workspace holding only a banned
+    registry, such as benchmarks/registration.py's 1M-banned http-ws-1000000) from the registry itself."""
     import duckdb
 
     snap = ws / "snapshot"
-    rows = duckdb.sql(f"SELECT a.nickname FROM '{snap}/accounts.parquet' a JOIN '{snap}/enforcements.parquet' e "
-                      f"USING (account_id) WHERE e.action = 'close' ORDER BY a.account_id LIMIT {n}").fetchall()
+    if (snap / "accounts.parquet").exists():
+        rows = duckdb.sql(f"SELECT a.nickname FROM '{snap}/accounts.parquet' a JOIN '{snap}/enforcements.parquet' e "
+                          f"USING (account_id) WHERE e.action = 'close' ORDER BY a.account_id LIMIT {n}").fetchall()
+    else:
+        from qinglang.detect.reincarnation.registry import current_folder
+        from qinglang.services.registration import registry_root
+
+        folder = current_folder(registry_root(ws))
+        if folder is None:
+            sys.exit(f"{ws} has neither a snapshot nor a banned registry")
+        rows = duckdb.sql(f"SELECT nickname FROM '{folder}/banned.parquet' WHERE action = 'close' "
+                          f"AND nickname IS NOT NULL LIMIT {n}").fetchall()
     names = [r[0] for r in rows] or ["新用户"]
     return names + ["新用户", "小明同学", "一只猫"]
 

@@ -55,13 +55,20 @@ class JsonlCheckRecorder:
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self._dir_made = False
 
     def record(self, summary: dict[str, Any], result: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self._dir_made:  # once, not on every check (the real-time path)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._dir_made = True
         line = json.dumps({**summary, "decision": result["decision"], "ban_expired": result["ban_expired"],
                            "matches": [{"banned_account_id": m["banned_account_id"], "score": m["score"]}
                                        for m in result["matches"]]}, ensure_ascii=False, sort_keys=True) + "\n"
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        except FileNotFoundError:  # the folder was removed since: make it again
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
         try:
             os.write(fd, line.encode("utf-8"))
         finally:

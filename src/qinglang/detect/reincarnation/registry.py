@@ -35,7 +35,7 @@ from qinglang.detect.reincarnation import config as C
 from qinglang.detect.reincarnation.evidence import iso, shared_kinds, waterfall
 from qinglang.detect.reincarnation.features import ID_KINDS, avatar_parts, masked_keys, profile_columns, stable_hash
 from qinglang.detect.reincarnation.linking import identity_level
-from qinglang.linkage.levels import hamming_rows
+from qinglang.linkage.levels import _hex_parsed, hamming_rows, hex_parts
 from qinglang.linkage.linker import Linker
 from qinglang.linkage.model import FSModel
 from qinglang.linkage.records import Records
@@ -121,14 +121,19 @@ class TermFrequencies:
             out = np.full(len(values), 1.0 / total)
             if h is None or len(h) == 0:
                 return out
+            # a real-time check asks for one value many times (its own name against every candidate):
+            # each distinct value is hashed and looked up once
+            seen: dict[Any, float] = {}
             for k, v in enumerate(values):
                 if not v:
                     out[k] = np.nan
                     continue
-                x = _h(col, v)
-                pos = np.searchsorted(h, x)
-                if pos < len(h) and h[pos] == x:
-                    out[k] = c[pos] / total
+                f = seen.get(v)
+                if f is None:
+                    x = _h(col, v)
+                    pos = int(np.searchsorted(h, x))
+                    f = seen[v] = float(c[pos] / total) if pos < len(h) and h[pos] == x else 1.0 / total
+                out[k] = f
             return out
 
         return fn
@@ -162,6 +167,10 @@ class Registry:
         self._records_table = rec
         # the profile columns as NumPy arrays: a check takes a few rows without Arrow's per-call overhead
         self._records_np = {c: _to_numpy(rec[c]) for c in rec.column_names}
+        # what the comparisons derive from the banned side (null masks, parsed avatar hashes), computed once
+        # here with the linkage code's own rules and handed to each check's few candidate rows
+        self._derived_np = {f"\x00null:{c}": _null_mask(v) for c, v in self._records_np.items()}
+        self._derived_np[f"\x00{_hex_parsed.__name__}:avatar"] = hex_parts(self._records_np["avatar"])
         comps = (meta or {}).get("comparisons")
         self._settings = LinkageSettings.from_dict(C.settings_dict({"comparisons": comps} if comps else None))
         self._tf_fns = {col: tf.lookup(col) for col in TF_COLUMNS}
@@ -308,6 +317,7 @@ class Registry:
             left_cols[c] = arr
         left = Records.from_numpy(left_cols)
         right = Records.from_numpy({c: v[cand] for c, v in self._records_np.items()})
+        right._np.update({k: v[cand] for k, v in self._derived_np.items()})
         q_hash = np.array(sorted(h for _, h in id_hashes), dtype=np.int64)
         declared = self._declared.search(nickname) is not None
         q_kind = {h: k for k, h in id_hashes}
@@ -388,6 +398,13 @@ class Registry:
             result["decision"] = "review"
         result["ban_expired"] = bool(expired_best >= threshold and active_best < threshold)
         return result
+
+
+def _null_mask(values: np.ndarray) -> np.ndarray:
+    """`Records.null_mask` of small records (None, '' or NaN), for a whole column at once."""
+    import pandas as pd
+
+    return np.asarray(pd.isna(values), dtype=bool) | np.asarray(values == "", dtype=bool)
 
 
 def _to_numpy(col: pa.ChunkedArray) -> np.ndarray:
