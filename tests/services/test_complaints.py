@@ -80,3 +80,20 @@ def test_snapshot_reports_are_imported_once_and_weighed_independently_of_order(g
     assert first["complaints_received"] == 127 and first["cases_opened_by_complaints"] == 1
     assert import_reports(gov, gov.lake.reports())["complaints_received"] == 0
     assert [c["account_id"] for c in list_cases(gov)] == ["v"]
+
+
+def test_a_bulk_import_records_each_report_once_with_its_acknowledgement_and_audit_entry(gov):
+    t = gov.clock()
+    row = {"report_id": "dup", "reporter_id": "c1", "account_id": "v", "category": "rumor", "created_at": t}
+    reports = [row, dict(row), {**row, "report_id": "other", "category": "not-a-category"}]
+    got = import_reports(gov, reports)
+    assert got["complaints_received"] == 2
+    complaints = list_complaints(gov, account_id="v")
+    assert sorted(c["report_id"] for c in complaints) == ["dup", "other"]
+    assert {c["category"] for c in complaints} == {"rumor", "other"}  # an unknown category is filed as other
+    with gov.store.read() as uow:
+        events = [e for e in uow.outbox.pending(gov.clock(), 100) if e["type"] == "complaint.acknowledged"]
+        received = [e for e in uow.audit_log.entries() if e["action"] == "complaint.received"]
+    assert sorted(e["key"] for e in events) == sorted(f"complaint:{c['complaint_id']}:acknowledged" for c in complaints)
+    assert sorted(int(e["entity_id"]) for e in received) == sorted(c["complaint_id"] for c in complaints)
+    assert import_reports(gov, reports)["complaints_received"] == 0

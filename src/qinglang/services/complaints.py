@@ -28,17 +28,18 @@ OUTCOME_TEXT = {
 }
 
 
-def _ack(uow, complaint_id: int, row: dict[str, Any]) -> None:
+def _ack_event(complaint_id: int, row: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """The outbox event acknowledging a complaint to its reporter (with the notice text)."""
     labels = N.category_labels(row["category"])
     notice = N.render("complaint_ack", complaint_id=complaint_id, account_id=row["account_id"],
                       due_at=N.beijing(row["due_at"]), **labels)
-    uow.outbox.add(f"complaint:{complaint_id}:acknowledged", "complaint.acknowledged", {
+    return (f"complaint:{complaint_id}:acknowledged", "complaint.acknowledged", {
         "complaint_id": complaint_id, "report_id": row.get("report_id"), "reporter_id": row["reporter_id"],
         "account_id": row["account_id"], "due_at": jsonable(row["due_at"]), "notice": notice.as_dict(),
-    }, uow.now)
+    })
 
 
-def _insert(uow, gov: Governance, row: dict[str, Any]) -> int | None:
+def _prepare(uow, gov: Governance, row: dict[str, Any]) -> dict[str, Any]:
     row = dict(row)
     row["category"] = row.get("category") or Category.OTHER.value
     if row["category"] not in {c.value for c in Category}:
@@ -47,14 +48,36 @@ def _insert(uow, gov: Governance, row: dict[str, Any]) -> int | None:
     # the handling deadline runs from when qinglang took the complaint in (a snapshot's old reports start now)
     row.update(received_at=received, acknowledged_at=uow.now, status="received",
                due_at=max(received, uow.now) + timedelta(days=float(gov.policy.complaints["handle_days"])))
-    cid = uow.complaints.add(**row)
-    if cid is None:
-        return None
-    _ack(uow, cid, row)
+    return row
+
+
+def _received(uow, cid: int, row: dict[str, Any]) -> None:
     uow.audit("complaint.received", "complaint", cid, None,
               jsonable({k: row.get(k) for k in ("report_id", "reporter_id", "account_id", "post_id", "category", "source", "due_at")}),
               row.get("text") or "")
+
+
+def _insert(uow, gov: Governance, row: dict[str, Any]) -> int | None:
+    row = _prepare(uow, gov, row)
+    cid = uow.complaints.add(**row)
+    if cid is None:
+        return None
+    uow.outbox.add(*_ack_event(cid, row), uow.now)
+    _received(uow, cid, row)
     return cid
+
+
+def _insert_many(uow, gov: Governance, rows: list[dict[str, Any]]) -> int:
+    """`_insert` for many complaints: one statement for the rows, one for their acknowledgements."""
+    rows = [_prepare(uow, gov, r) for r in rows]
+    ids = uow.complaints.add_many(rows)
+    events = []
+    for cid, row in zip(ids, rows):
+        if cid is not None:
+            events.append(_ack_event(cid, row))
+            _received(uow, cid, row)
+    uow.outbox.add_many(events, uow.now)
+    return len(events)
 
 
 def route(uow, gov: Governance, pairs: Iterable[tuple[str, str]],
@@ -83,8 +106,10 @@ def route(uow, gov: Governance, pairs: Iterable[tuple[str, str]],
     for rep, acc, at in uow.complaints.reporter_targets({r["reporter_id"] for items in by_pair.values() for r in items}):
         targets[rep].append((acc, at))
 
-    def breadth(anchor: datetime) -> dict[str, int]:
-        return {rep: len({a for a, at in ts if anchor - window <= at <= anchor + window}) for rep, ts in targets.items()}
+    def breadth(anchor: datetime, reporters: set[str]) -> dict[str, int]:
+        """How many accounts each of these reporters reported around the anchor (mass reporting)."""
+        return {rep: len({a for a, at in targets.get(rep, ()) if anchor - window <= at <= anchor + window})
+                for rep in reporters}
 
     open_cases = uow.cases.open_for(by_pair.keys(), for_update=True)
     opened = raised = 0
@@ -94,7 +119,8 @@ def route(uow, gov: Governance, pairs: Iterable[tuple[str, str]],
         for r in per_account[account]:
             if anchor - window <= r["received_at"] <= anchor:
                 repeats[r["reporter_id"]] += 1
-        weight = weight_of([r["reporter_id"] for r in items], breadth(anchor), int(cfg["mass_threshold"]), repeats)
+        reporters = [r["reporter_id"] for r in items]
+        weight = weight_of(reporters, breadth(anchor, set(reporters)), int(cfg["mass_threshold"]), repeats)
         unlinked = [r["complaint_id"] for r in items if r["case_id"] is None and r["status"] != "handled"]
         case = open_cases.get((account, category))
         if case is not None:
@@ -180,15 +206,11 @@ def import_reports(gov: Governance, reports: list[dict[str, Any]], actor: str = 
         part = fresh[i:i + chunk]
 
         def work(uow, part=part):
-            n = 0
-            for r in part:
-                cat = r.get("category") if r.get("category") in valid else Category.OTHER.value
-                cid = _insert(uow, gov, {"report_id": r["report_id"], "reporter_id": r["reporter_id"],
-                                         "account_id": r["account_id"], "post_id": r.get("post_id"), "category": cat,
-                                         "text": r.get("text"), "source": "snapshot",
-                                         "received_at": r.get("created_at")})
-                n += cid is not None
-            return n
+            return _insert_many(uow, gov, [
+                {"report_id": r["report_id"], "reporter_id": r["reporter_id"], "account_id": r["account_id"],
+                 "post_id": r.get("post_id"),
+                 "category": r.get("category") if r.get("category") in valid else Category.OTHER.value,
+                 "text": r.get("text"), "source": "snapshot", "received_at": r.get("created_at")} for r in part])
 
         received += gov.store.run(work, actor=actor, now=gov.now())
     # route every pair with unhandled complaints not yet on a case (this import's, and any a crash left unrouted)

@@ -75,6 +75,8 @@ class AppealRepo(Protocol):
 class ComplaintRepo(Protocol):
     def add(self, **values: Any) -> int | None:
         """Insert; None when its report_id is already recorded (idempotent intake)."""
+    def add_many(self, rows: list[dict[str, Any]]) -> list[int | None]:
+        """`add` for many rows in one statement; ids in the rows' order (None where already recorded)."""
     def get(self, complaint_id: int, for_update: bool = False) -> Row | None: ...
     def update(self, complaint_id: int, **values: Any) -> None: ...
     def known_report_ids(self, report_ids: Iterable[str]) -> set[str]: ...
@@ -100,6 +102,8 @@ class GuidanceRepo(Protocol):
 class OutboxRepo(Protocol):
     def add(self, key: str, type: str, payload: dict[str, Any], now: datetime) -> int | None:
         """Queue an event once per idempotency key; None when the key exists."""
+    def add_many(self, events: list[tuple[str, str, dict[str, Any]]], now: datetime) -> None:
+        """`add` for many (key, type, payload) events in one statement."""
     def pending(self, now: datetime, limit: int, lease: float | None = None) -> list[Row]:
         """Undelivered events due now; with `lease` seconds, hide them from others for that long."""
     def mark_delivered(self, event_ids: Iterable[int], now: datetime) -> int: ...

@@ -289,6 +289,29 @@ class SqlComplaints(_Repo):
                 return None
         return self._insert(self.t, values)
 
+    def add_many(self, rows: list[dict[str, Any]]) -> list[int | None]:
+        if not rows:
+            return []
+        known = self.known_report_ids(r["report_id"] for r in rows if r.get("report_id") is not None)
+        out: list[int | None] = [None] * len(rows)
+        todo, seen = [], set(known)
+        for i, r in enumerate(rows):
+            rid = r.get("report_id")
+            if rid is not None:
+                if rid in seen:
+                    continue
+                seen.add(rid)
+            todo.append(i)
+        if not todo:
+            return out
+        cols = sorted({k for i in todo for k in rows[i]})
+        params = [{k: rows[i].get(k) for k in cols} for i in todo]
+        q = sa.insert(self.t).returning(self.t.c.complaint_id, sort_by_parameter_order=True)
+        ids = [r[0] for r in self.conn.execute(q, params)]
+        for i, cid in zip(todo, ids):
+            out[i] = cid
+        return out
+
     def get(self, complaint_id: int, for_update: bool = False) -> dict[str, Any] | None:
         return self._one(self._lock(sa.select(self.t).where(self.t.c.complaint_id == complaint_id), for_update))
 
@@ -393,6 +416,19 @@ class SqlOutbox(_Repo):
         q = (insert(self.t).values(key=key, type=type, payload=body, created_at=now, available_at=now, attempts=0)
              .on_conflict_do_nothing(index_elements=["key"]).returning(self.t.c.event_id))
         return self.conn.execute(q).scalar()
+
+    def add_many(self, events: list[tuple[str, str, dict[str, Any]]], now: datetime) -> None:
+        if not events:
+            return
+        if self.pg:
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        params = [{"key": key, "type": type, "created_at": now, "available_at": now, "attempts": 0,
+                   "payload": json.dumps({"event_key": key, "type": type, "created_at": now.isoformat(), **payload},
+                                         ensure_ascii=False, sort_keys=True, default=str)}
+                  for key, type, payload in events]
+        self.conn.execute(insert(self.t).on_conflict_do_nothing(index_elements=["key"]), params)
 
     def pending(self, now: datetime, limit: int, lease: float | None = None) -> list[dict[str, Any]]:
         c = self.t.c
