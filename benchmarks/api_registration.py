@@ -1,6 +1,7 @@
 """Real-time registration checks over HTTP: throughput and latency under load from `wrk` in a second process.
 
     python benchmarks/api_registration.py [--small] [--home WS] [--workers 1,2] [--connections 4,16] [--seconds 20]
+    python benchmarks/api_registration.py --home benchmarks/out/http-ws-1000000   # 1M banned (registration.py)
 
 Target (issue 7): 500 requests/s with p99 under 50 ms over loopback, zero errors, with wrk on the same
 machine. The peer is the same server's /api/health (no check, one store read): the ceiling of the HTTP
