@@ -98,3 +98,22 @@ def store_url(request, tmp_path) -> str:
         yield url
     finally:
         drop_pg_schema(base, schema)
+
+
+@pytest.fixture(scope="session")
+def fakefans_platform(tmp_path_factory):
+    """A small simulated platform (8,000 accounts, follow times known) ingested and scanned with
+    `--only fakefans`: (app, truth folder, root). Shared by the fake-fan scan and audience tests; a test
+    that changes the workspace (e.g. trains a model) puts it back as it found it."""
+    from qinglang.bootstrap import build
+    from qinglang.lake.ingest import ingest
+    from qinglang.services.scan import run_scan
+    from qinglang.sim import SimConfig, simulate
+
+    root = tmp_path_factory.mktemp("ff-scan")
+    snap = root / "snap"
+    simulate(SimConfig(out=snap, accounts=8000, seed=5))
+    app = build(root / "ws")
+    ingest(app.settings, snap)
+    run_scan(app, only="fakefans")
+    return app, snap / "truth", root

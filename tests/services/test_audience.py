@@ -7,23 +7,13 @@ import numpy as np
 import pyarrow.csv as pcsv
 import pytest
 
-from qinglang.bootstrap import build
 from qinglang.errors import QinglangError
 
 
-@pytest.fixture(scope="module")
-def scanned(tmp_path_factory):
-    from qinglang.lake.ingest import ingest
-    from qinglang.services.scan import run_scan
-    from qinglang.sim import SimConfig, simulate
-
-    root = tmp_path_factory.mktemp("ff")
-    snap = root / "snap"
-    simulate(SimConfig(out=snap, accounts=8000, seed=5))
-    app = build(root / "ws")
-    ingest(app.settings, snap)
-    run_scan(app, only="fakefans")
-    return app, snap / "truth"
+@pytest.fixture()
+def scanned(fakefans_platform):
+    app, truth, _ = fakefans_platform
+    return app, truth
 
 
 def _truth(truth):

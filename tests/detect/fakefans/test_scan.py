@@ -12,23 +12,12 @@ import pyarrow.csv as pcsv
 import pytest
 from typer.testing import CliRunner
 
-from qinglang.bootstrap import build
 from qinglang.entrypoints.cli.app import app as cli
 
 
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory):
-    from qinglang.lake.ingest import ingest
-    from qinglang.services.scan import run_scan
-    from qinglang.sim import SimConfig, simulate
-
-    root = tmp_path_factory.mktemp("ff-scan")
-    snap = root / "snap"
-    simulate(SimConfig(out=snap, accounts=8000, seed=5))
-    app = build(root / "ws")
-    ingest(app.settings, snap)
-    run_scan(app, only="fakefans")
-    return app, snap / "truth", root
+@pytest.fixture()
+def platform(fakefans_platform):
+    return fakefans_platform
 
 
 def _metrics(app, truth):
