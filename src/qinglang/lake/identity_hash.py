@@ -56,15 +56,4 @@ class IdentityHasher:
         return h.hexdigest()[:32]
 
     def hash_many(self, kinds: list[str | None], values: list[str | None]) -> list[str | None]:
-        keyed, norm = self._keyed, normalise_identity
-        out: list[str | None] = []
-        append = out.append
-        for k, v in zip(kinds, values):
-            if v is None or v == "" or k is None:
-                append(None)
-                continue
-            k = k.strip().lower()
-            h = keyed.copy()
-            h.update(f"{k}\x1f{norm(k, v)}".encode())
-            append(h.hexdigest()[:32])
-        return out
+        return [None if v is None or v == "" or k is None else self.hash(k, v) for k, v in zip(kinds, values)]

@@ -271,8 +271,8 @@ def _hash_identities(batch: pa.RecordBatch, hasher: IdentityHasher) -> pa.Record
 
 
 def _write_typed(con, spec: S.TableSpec, raw: str, cols: list[str], out: Path) -> bool:
-    """Write the typed table; returns whether any row breaks a rule of `validate.row_checks` (then the
-    file is incomplete and the caller reports the problem)."""
+    """Write the typed table with a `_bad` flag per row; returns whether any row breaks a rule of
+    `validate.row_checks` (the caller then reports the earliest one and nothing is kept)."""
     exprs = []
     for c in cols:
         if c in spec.column_names:

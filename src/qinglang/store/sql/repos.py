@@ -284,10 +284,7 @@ class SqlComplaints(_Repo):
     t = T.complaints
 
     def add(self, **values: Any) -> int | None:
-        if values.get("report_id") is not None:
-            if self._one(sa.select(self.t.c.complaint_id).where(self.t.c.report_id == values["report_id"])):
-                return None
-        return self._insert(self.t, values)
+        return self.add_many([values])[0]
 
     def add_many(self, rows: list[dict[str, Any]]) -> list[int | None]:
         if not rows:
@@ -406,29 +403,27 @@ class SqlGuidance(_Repo):
 class SqlOutbox(_Repo):
     t = T.outbox
 
-    def add(self, key: str, type: str, payload: dict[str, Any], now: datetime) -> int | None:
-        body = json.dumps({"event_key": key, "type": type, "created_at": now.isoformat(), **payload},
-                          ensure_ascii=False, sort_keys=True, default=str)
+    def _insert_new(self):
+        """INSERT that skips an event whose idempotency key exists."""
         if self.pg:
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
-        q = (insert(self.t).values(key=key, type=type, payload=body, created_at=now, available_at=now, attempts=0)
-             .on_conflict_do_nothing(index_elements=["key"]).returning(self.t.c.event_id))
+        return insert(self.t).on_conflict_do_nothing(index_elements=["key"])
+
+    @staticmethod
+    def _row(key: str, type: str, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
+        body = json.dumps({"event_key": key, "type": type, "created_at": now.isoformat(), **payload},
+                          ensure_ascii=False, sort_keys=True, default=str)
+        return {"key": key, "type": type, "payload": body, "created_at": now, "available_at": now, "attempts": 0}
+
+    def add(self, key: str, type: str, payload: dict[str, Any], now: datetime) -> int | None:
+        q = self._insert_new().values(**self._row(key, type, payload, now)).returning(self.t.c.event_id)
         return self.conn.execute(q).scalar()
 
     def add_many(self, events: list[tuple[str, str, dict[str, Any]]], now: datetime) -> None:
-        if not events:
-            return
-        if self.pg:
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        params = [{"key": key, "type": type, "created_at": now, "available_at": now, "attempts": 0,
-                   "payload": json.dumps({"event_key": key, "type": type, "created_at": now.isoformat(), **payload},
-                                         ensure_ascii=False, sort_keys=True, default=str)}
-                  for key, type, payload in events]
-        self.conn.execute(insert(self.t).on_conflict_do_nothing(index_elements=["key"]), params)
+        if events:
+            self.conn.execute(self._insert_new(), [self._row(key, type, payload, now) for key, type, payload in events])
 
     def pending(self, now: datetime, limit: int, lease: float | None = None) -> list[dict[str, Any]]:
         c = self.t.c
