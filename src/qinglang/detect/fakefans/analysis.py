@@ -101,14 +101,24 @@ def _union(ids: np.ndarray) -> np.ndarray:
     return np.flatnonzero(mark).astype(ids.dtype, copy=False)
 
 
-def group_stats(g: L.Group, acc: Accounts, fd: FollowData, reg_batch: np.ndarray, weights: np.ndarray,
+def group_stats(groups: list[L.Group], acc: Accounts, fd: FollowData, reg_batch: np.ndarray, weights: np.ndarray,
                 background: float) -> None:
+    """Size, fill, synchrony, purity, creation clustering, density and score of each group (the follows they need
+    fetched for all groups at once)."""
+    follows = fd.member_follows_many([(g.members, g.targets) for g in groups])
+    spans = [(t, *g.windows[t]) for g in groups for t in g.targets.tolist() if t in g.windows]
+    counts = iter(fd.window_counts(spans).tolist())
+    for g, (d, ks_all, _) in zip(groups, follows):
+        win_targets = [t for t in g.targets.tolist() if t in g.windows]
+        everyone = {t: next(counts) for t in win_targets}
+        _group_stats(g, acc, d, ks_all, everyone, reg_batch, weights, background)
+
+
+def _group_stats(g: L.Group, acc: Accounts, d: np.ndarray, ks_all: np.ndarray, everyone: dict[int, int],
+                 reg_batch: np.ndarray, weights: np.ndarray, background: float) -> None:
     mem = g.members
-    d, ks_all, _ = fd.member_follows(mem, g.targets)
     lo_d = np.searchsorted(d, g.targets, "left")
     hi_d = np.searchsorted(d, g.targets, "right")
-    win_targets = [t for t in g.targets.tolist() if t in g.windows]
-    everyone = dict(zip(win_targets, fd.window_counts([(t, *g.windows[t]) for t in win_targets]).tolist()))
     n_edges = n_inside = 0
     f = 0.0
     purity = []
@@ -138,24 +148,27 @@ def group_stats(g: L.Group, acc: Accounts, fd: FollowData, reg_batch: np.ndarray
     g.score = L.group_score(g)
 
 
-def key_windows(fx: L.FollowIndex, g: L.Group) -> dict[int, tuple[int, int]]:
-    """A group's windows in key units (time, or follow ranks), from its members' follows inside the tkey windows."""
-    out = {}
-    for t, r in fx.key_ranges(g.twindows, g.members).items():
-        if r is not None:
-            out[int(t)] = r
+def set_key_windows(fx: L.FollowIndex, groups: list[L.Group]) -> None:
+    """Each group's windows in key units (time, or follow ranks), from its members' follows inside the tkey
+    windows (fetched for all groups at once)."""
+    fx.prefetch_windows([(t, lo, hi) for g in groups for t, (lo, hi) in g.twindows.items()])
+    for g in groups:
+        g.windows = {int(t): r for t, r in fx.key_ranges(g.twindows, g.members).items() if r is not None}
+
+
+def group_hits(groups: list[L.Group], acc: Accounts, fd: FollowData) -> list[np.ndarray]:
+    """Per group, per member: how many of the group's windows (follow and creation windows) it is inside."""
+    found = iter(fd.windows_key([(t, lo, hi) for g in groups for t, (lo, hi) in g.windows.items()]))
+    out = []
+    for g in groups:
+        cnt = np.zeros(g.members.size)
+        for _ in g.windows:
+            cnt += np.isin(g.members, next(found))
+        c = acc.created[g.members]
+        for lo, hi in g.creation_windows:
+            cnt += (c >= lo) & (c <= hi)
+        out.append(cnt)
     return out
-
-
-def group_hits(g: L.Group, acc: Accounts, fd: FollowData) -> np.ndarray:
-    """Per member: how many of the group's windows (follow and creation windows) it is inside."""
-    cnt = np.zeros(g.members.size)
-    for w in fd.windows_key([(t, lo, hi) for t, (lo, hi) in g.windows.items()]):
-        cnt += np.isin(g.members, w)
-    c = acc.created[g.members]
-    for lo, hi in g.creation_windows:
-        cnt += (c >= lo) & (c <= hi)
-    return cnt
 
 
 def fraudar_blocks(acc: Accounts, fd: FollowData, fx: L.FollowIndex, basis: str, k: int, weights: np.ndarray,
@@ -167,10 +180,10 @@ def fraudar_blocks(acc: Accounts, fd: FollowData, fx: L.FollowIndex, basis: str,
         return [], []
     blocks = fd.dense_blocks(k, weights, min_rows=5, min_cols=2)
     kept, dropped = [], []
-    for b in blocks:
+    follows = fd.member_follows_many([(b.rows.astype(np.int64), b.cols) for b in blocks])
+    for b, (d, _, tk) in zip(blocks, follows):
         rows = b.rows.astype(np.int64)
         twindows, inside, total = {}, 0, 0
-        d, _, tk = fd.member_follows(rows, b.cols)
         for t in b.cols.tolist():
             a, e = int(np.searchsorted(d, t, "left")), int(np.searchsorted(d, t, "right"))
             ks = tk[a:e]  # in key order, like the followee's list
@@ -186,12 +199,11 @@ def fraudar_blocks(acc: Accounts, fd: FollowData, fx: L.FollowIndex, basis: str,
         info = {"rows": int(rows.size), "cols": int(b.cols.size), "density": round(b.score, 4), "synchrony": round(sync, 3),
                 "members": rows}
         if sync >= min_sync and twindows:
-            grp = L.Group(members=np.sort(rows), targets=np.array(sorted(twindows), np.int64), windows={},
-                          twindows=twindows, method="fraudar")
-            grp.windows = key_windows(fx, grp)
-            kept.append(grp)
+            kept.append(L.Group(members=np.sort(rows), targets=np.array(sorted(twindows), np.int64), windows={},
+                                twindows=twindows, method="fraudar"))
         else:
             dropped.append(info)
+    set_key_windows(fx, kept)
     return kept, dropped
 
 
@@ -289,16 +301,14 @@ def analyse_data(acc: Accounts, fd: FollowData, workspace=None, model=None, frau
         events.append(L.Event("registration", -1, int(reg_windows.start[bi]), int(reg_windows.end[bi]), mem))
     reg_spans = list(zip(reg_windows.start.tolist(), reg_windows.end.tolist()))
     groups = L.discover(events, fx, reg_spans, n) if basis != "none" else []
-    for g in groups:
-        g.windows = key_windows(fx, g)
+    set_key_windows(fx, groups)
     indeg = fd.indeg
     weights = 1.0 / np.log(indeg + 5.0)
     background = float((weights * indeg).sum() / max(1, n + n)) if fd.n_edges else 0.0
     fr_groups, unsync = fraudar_blocks(acc, fd, fx, basis, fraudar_k, weights)
     groups = L.merge_overlapping(groups + fr_groups)
     groups = [g for g in groups if g.targets.size]
-    for g in groups:
-        group_stats(g, acc, fd, reg_batch, weights, background)
+    group_stats(groups, acc, fd, reg_batch, weights, background)
     groups.sort(key=lambda g: (-g.score, -g.size))
     member_group = np.full(n, -1, np.int64)
     member_score = np.zeros(n)
@@ -312,10 +322,8 @@ def analyse_data(acc: Accounts, fd: FollowData, workspace=None, model=None, frau
     feats = F.account_features(acc, counts=counts)
     feats["group_score"] = member_score
     sync_targets = np.zeros(n)
-    for g in groups:
-        if g.score < 0.5:
-            continue
-        cnt = group_hits(g, acc, fd)
+    strong = [g for g in groups if g.score >= 0.5]
+    for g, cnt in zip(strong, group_hits(strong, acc, fd)):
         sync_targets[g.members] = np.maximum(sync_targets[g.members], cnt)
     feats["sync_targets"] = sync_targets
     feats["reg_batch"] = (reg_batch >= 0).astype(np.float64)

@@ -285,15 +285,24 @@ class FollowData:
 
     def member_follows(self, members: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(followee, key, tkey) of the members' follows of the targets, ordered by (followee, key, follower)."""
-        m = self._register("m", pa.table({"i": pa.array(np.unique(np.asarray(members, np.int64)))}))
-        g = self._register("t", pa.table({"i": pa.array(np.unique(np.asarray(targets, np.int64)))}))
+        return self.member_follows_many([(members, targets)])[0]
+
+    def member_follows_many(self, pairs: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """`member_follows` of each (members, targets) pair (several groups at once), with one query."""
+        if not pairs:
+            return []
+        uniq = [(np.unique(np.asarray(m, np.int64)), np.unique(np.asarray(t, np.int64))) for m, t in pairs]
+        g_m = np.concatenate([np.full(m.size, j, np.int64) for j, (m, _) in enumerate(uniq)])
+        g_t = np.concatenate([np.full(t.size, j, np.int64) for j, (_, t) in enumerate(uniq)])
+        m = self._register("m", pa.table({"j": pa.array(g_m), "i": pa.array(np.concatenate([u[0] for u in uniq]))}))
+        g = self._register("t", pa.table({"j": pa.array(g_t), "i": pa.array(np.concatenate([u[1] for u in uniq]))}))
         try:
-            t = self.engine.sql(f"SELECT f.d, f.key, f.tkey FROM {self.table} f JOIN {m} a ON a.i = f.s "
-                                f"JOIN {g} b ON b.i = f.d ORDER BY f.d, f.key, f.s")
+            t = self.engine.sql(f"SELECT a.j, f.d, f.key, f.tkey FROM {self.table} f JOIN {m} a ON a.i = f.s "
+                                f"JOIN {g} b ON b.i = f.d AND b.j = a.j ORDER BY a.j, f.d, f.key, f.s")
         finally:
             self.engine.drop(m)
             self.engine.drop(g)
-        return _col(t, "d"), _col(t, "key"), _col(t, "tkey")
+        return self._split(t, len(pairs), "d", "key", "tkey")
 
     def out_follows(self, accounts: np.ndarray) -> pa.Table:
         """(s, d, tkey) of the accounts' follows, ordered by (follower, followee)."""
@@ -392,15 +401,21 @@ class EngineFollowIndex(L.FollowIndex):
             out[t] = (int(k[sel].min()), int(k[sel].max()) + 1) if sel.any() else None
         return out
 
-    def out_follows(self, accounts: np.ndarray):
-        accounts = np.asarray(accounts, np.int64)
-        missing = [a for a in np.unique(accounts).tolist() if a not in self._out]
+    def prefetch_windows(self, spans):
+        self._fetch_windows(spans)
+
+    def prefetch_out(self, accounts: np.ndarray) -> None:
+        missing = [a for a in np.unique(np.asarray(accounts, np.int64)).tolist() if a not in self._out]
         if missing:
             t = self.data.out_follows(np.array(missing, np.int64))
             s, d, k = _col(t, "s"), _col(t, "d"), _col(t, "tkey")
             bounds = np.searchsorted(s, missing, "left"), np.searchsorted(s, missing, "right")
             for a, i, j in zip(missing, *bounds):
                 self._out[a] = (d[i:j], k[i:j])
+
+    def out_follows(self, accounts: np.ndarray):
+        accounts = np.asarray(accounts, np.int64)
+        self.prefetch_out(accounts)
         if accounts.size == 0:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         parts = [self._out[a] for a in accounts.tolist()]

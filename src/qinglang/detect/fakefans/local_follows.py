@@ -116,6 +116,9 @@ class LocalFollowData(FollowData):
             return e, e, e
         return np.concatenate(d), np.concatenate(key), np.concatenate(tkey)
 
+    def member_follows_many(self, pairs):
+        return [self.member_follows(m, t) for m, t in pairs]
+
     def out_follows(self, accounts):
         accounts = np.unique(np.asarray(accounts, np.int64))
         starts, ends = self._out_ptr[accounts], self._out_ptr[accounts + 1]

@@ -158,6 +158,14 @@ class FollowIndex:
         """`key_range(t, lo, hi, members)` for each target's [lo, hi]."""
         return {t: self.key_range(t, lo, hi, members) for t, (lo, hi) in twindows.items()}
 
+    # prefetching: callers that are about to ask for many windows or many accounts' follows say so first; the
+    # engine-backed index then fetches them all with one query (arrays here answer each at once: nothing to do)
+    def prefetch_windows(self, spans: list[tuple[int, int, int]]) -> None:
+        """The (t, lo, hi) windows `windows`/`key_ranges` will be asked for."""
+
+    def prefetch_out(self, accounts: np.ndarray) -> None:
+        """The accounts `out_follows` will be asked about."""
+
     def out_follows(self, accounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Followees (int64) and tkeys of the accounts' follows, account by account."""
         starts, ends = self.out_ptr[accounts], self.out_ptr[accounts + 1]
@@ -419,34 +427,40 @@ def members_of(twindows: dict[int, tuple[int, int]], cwindows: list[tuple[int, i
     return cand[keep], hits[keep], evid[keep], tau
 
 
-def refine(seed: np.ndarray, fx: FollowIndex, reg_windows: list[tuple[int, int]] = (), rounds: int = 2,
-           min_members: int = 5) -> Group | None:
-    members = seed
-    g = None
+def refine_many(seeds: list[np.ndarray], fx: FollowIndex, reg_windows: list[tuple[int, int]] = (), rounds: int = 2,
+                min_members: int = 5) -> list[Group | None]:
+    """Each seed refined on its own (the group it ends in, or None), all seeds a round at a time: a round's follow
+    lookups are prefetched together, so an engine-backed index answers a round with two queries, not two per seed."""
+    members = list(seeds)
+    out: list[Group | None] = [None] * len(members)
+    active = [i for i in range(len(members))]
     for _ in range(rounds):
-        tw = discover_targets(members, fx)
-        cw = creation_windows(members, fx, reg_windows)
-        if not tw or len(tw) + len(cw) < 2:
-            return g
-        new, hits, evid, tau = members_of(tw, cw, fx, members.size)
-        if new.size < min_members:
-            return g
-        g = Group(members=new, targets=np.array(sorted(tw), np.int64), windows={}, twindows=tw, method="events",
-                  creation_windows=cw, hits=hits, evidence_bits=evid, threshold=tau)
-        if np.array_equal(new, members):
+        if not active:
             break
-        members = new
-    return g
+        fx.prefetch_out(np.concatenate([members[i] for i in active]))
+        tws = {i: discover_targets(members[i], fx) for i in active}
+        cws = {i: creation_windows(members[i], fx, reg_windows) for i in active}
+        active = [i for i in active if tws[i] and len(tws[i]) + len(cws[i]) >= 2]
+        fx.prefetch_windows([(t, lo, hi) for i in active for t, (lo, hi) in tws[i].items()])
+        still = []
+        for i in active:
+            tw, cw = tws[i], cws[i]
+            new, hits, evid, tau = members_of(tw, cw, fx, members[i].size)
+            if new.size < min_members:
+                continue
+            out[i] = Group(members=new, targets=np.array(sorted(tw), np.int64), windows={}, twindows=tw,
+                           method="events", creation_windows=cw, hits=hits, evidence_bits=evid, threshold=tau)
+            if not np.array_equal(new, members[i]):
+                members[i] = new
+                still.append(i)
+        active = still
+    return out
 
 
 def discover(events: list[Event], fx: FollowIndex, reg_windows: list[tuple[int, int]], n_accounts: int) -> list[Group]:
     """Lockstep groups from candidate events (steps 2 and 3); `twindows` set, `windows` (key units) left to the caller."""
     r, q, m = significant_pairs(events, n_accounts, out_deg=fx.out_deg)
-    groups = []
-    for s in seeds_from_pairs(r, q, m):
-        g = refine(s, fx, reg_windows)
-        if g is not None:
-            groups.append(g)
+    groups = [g for g in refine_many(seeds_from_pairs(r, q, m), fx, reg_windows) if g is not None]
     return merge_overlapping(groups, fx, reg_windows)
 
 
@@ -464,15 +478,17 @@ def merge_overlapping(groups: list[Group], fx: FollowIndex | None = None, reg_wi
     ok = (ov.row != ov.col) & (ov.data >= min_overlap * np.minimum(sizes[ov.row], sizes[ov.col]))
     adj = sp.csr_matrix((np.ones(ok.sum(), np.int8), (ov.row[ok], ov.col[ok])), shape=(n, n))
     _, lab = connected_components(adj, directed=False)
+    comps = [np.flatnonzero(lab == comp) for comp in np.unique(lab)]
+    joint = [np.unique(np.concatenate([groups[i].members for i in idx])) for idx in comps if idx.size > 1]
+    refined = iter(refine_many(joint, fx, reg_windows, rounds=1) if fx is not None else [None] * len(joint))
     out = []
-    for comp in np.unique(lab):
-        idx = np.flatnonzero(lab == comp)
+    for idx in comps:
         if idx.size == 1:
             out.append(groups[idx[0]])
             continue
         parts = [groups[i] for i in idx]
         members = np.unique(np.concatenate([g.members for g in parts]))
-        merged = refine(members, fx, reg_windows, rounds=1) if fx is not None else None
+        merged = next(refined)
         if merged is None:
             windows: dict[int, tuple[int, int]] = {}
             twindows: dict[int, tuple[int, int]] = {}
