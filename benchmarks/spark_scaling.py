@@ -106,7 +106,7 @@ def main() -> None:
     ap.add_argument("--small", action="store_true", help="only the smallest platform (~1M follows)")
     ap.add_argument("--fresh", action="store_true", help="forget sizes recorded by earlier invocations")
     a = ap.parse_args()
-    sizes = [int(s) for s in a.sizes.split(",")]
+    sizes = [int(s) for s in a.sizes.split(",") if s.strip()]  # --sizes "": only the table of recorded runs
     if a.small:
         sizes = sizes[:1]
     runs_file = OUT / "spark_scaling_runs.json"
@@ -151,7 +151,7 @@ def main() -> None:
     for executors, cores in ((25, 8), (50, 8), (100, 8), (200, 8)):
         c = executors * cores
         t = max(fixed, 0.0) + per_follow * edges * 2 / c
-        est.append([f"{executors} x {cores} cores", f"{c:,}", f"{t / 3600:.1f} h"])
+        est.append([f"{executors} x {cores} cores", f"{c:,}", f"{t / 60:.0f} min"])
     print(table(["cluster", "cores", "10B follows (estimate)"], est,
                 title="Extrapolation (edge passes scale with cores; fixed part kept; see docs/spark.md)"))
     (OUT / "spark_scaling.json").write_text(json.dumps({"results": sorted(runs.values(), key=lambda r: r["follows"]),
