@@ -145,3 +145,34 @@ def test_a_dense_organic_core_without_synchrony_raises_nothing():
     assert any(len(set(b["members"].tolist()) & set(heavy.tolist())) > 25 for b in a.unsynchronised_blocks)
     assert not [g for g in a.groups if g.score >= 0.5]
     assert (np.nan_to_num(a.scores, nan=0.0)[heavy] >= 0.5).mean() == 0.0
+
+
+def test_seeds_refined_together_match_each_refined_alone_with_one_lookup_per_round():
+    """On an engine each lookup is a job over all follows: refining many seeds must cost a query per round, not a
+    query per seed, and find exactly the groups each seed finds on its own."""
+    from qinglang.detect.fakefans import lockstep as L
+    from qinglang.detect.fakefans.follow_data import FollowData
+
+    p = Platform(seed=4)
+    farms = [add_aged_farm(p), add_aged_farm(p, size=30, targets=(25, 35, 45)), add_aged_farm(p, targets=(22, 33, 44))]
+    acc, fol = p.arrays()
+    fd = FollowData.from_arrays(acc, fol)
+    try:
+        seeds = [np.array(sorted(f))[:25] for f in farms]  # part of each farm
+        calls = {"out_follows": 0, "windows_tkey": 0}
+        for name in calls:
+            def counted(*args, _f=getattr(fd, name), _name=name):
+                calls[_name] += 1
+                return _f(*args)
+            setattr(fd, name, counted)
+        together = L.refine_many(seeds, fd.index())
+        assert calls["out_follows"] <= 2 and calls["windows_tkey"] <= 2  # two rounds
+        alone = [L.refine_many([s], fd.index())[0] for s in seeds]
+    finally:
+        fd.close()
+    for g, h, farm in zip(together, alone, farms):
+        assert g is not None and h is not None
+        np.testing.assert_array_equal(g.members, h.members)
+        assert g.twindows == h.twindows and g.creation_windows == h.creation_windows
+        s = set(g.members.tolist())
+        assert len(s & farm) / len(s | farm) >= 0.9

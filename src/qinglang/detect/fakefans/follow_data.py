@@ -380,8 +380,9 @@ class EngineFollowIndex(L.FollowIndex):
     def _fetch_windows(self, spans):
         missing = list(dict.fromkeys((int(t), int(lo), int(hi)) for t, lo, hi in spans
                                      if (int(t), int(lo), int(hi)) not in self._windows))
-        for span, got in zip(missing, self.data.windows_tkey(missing)):
-            self._windows[span] = got
+        if missing:
+            for span, got in zip(missing, self.data.windows_tkey(missing)):
+                self._windows[span] = got
         return [self._windows[(int(t), int(lo), int(hi))] for t, lo, hi in spans]
 
     def window(self, t: int, lo: int, hi: int) -> np.ndarray:
