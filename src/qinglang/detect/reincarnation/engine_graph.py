@@ -65,9 +65,15 @@ class EngineFollowGraph:
         k = np.flatnonzero(ok)
         pairs = self._register("p", pa.table({"k": pa.array(k), "a": pa.array(a[k]), "b": pa.array(b[k])}))
         try:
+            # follower-centric: each asked-about account's non-hub followers are read once (not once per pair: a
+            # banned star in thousands of sampled pairs would repeat its whole follower list for each), then the
+            # followers that follow both sides of a pair are counted per pair
+            f = self.table
             t = self.engine.sql(
-                f"SELECT p.k, count(*) AS c FROM {pairs} p JOIN {self.table} x ON x.e = p.b AND NOT x.hub "
-                f"JOIN {self.table} y ON y.r = x.r AND y.e = p.a GROUP BY p.k")
+                f"WITH xa AS (SELECT x.r, x.e AS a FROM {f} x WHERE NOT x.hub AND x.e IN (SELECT a FROM {pairs})), "
+                f"xb AS (SELECT x.r, x.e AS b FROM {f} x WHERE NOT x.hub AND x.e IN (SELECT b FROM {pairs})) "
+                f"SELECT p.k, count(*) AS c FROM xa JOIN xb ON xb.r = xa.r "
+                f"JOIN {pairs} p ON p.a = xa.a AND p.b = xb.b GROUP BY p.k")
         finally:
             self.engine.drop(pairs)
         out[np.asarray(t.column("k").to_numpy(), np.int64)] = np.asarray(t.column("c").to_numpy(), np.int64)
