@@ -29,13 +29,12 @@ class EngineFollowGraph:
         self.n = n_accounts
         self.tag = f"__rfg{next(_ids)}"
         self.table = f"{self.tag}_f"
-        engine.materialize(f"{self.tag}_e", (
-            f"SELECT a.row_idx AS r, b.row_idx AS e FROM follows f JOIN {ids_table} a ON f.follower_id = a.account_id "
-            f"JOIN {ids_table} b ON f.followee_id = b.account_id"))
+        # one pass over the follows: hubs are few, so their list joins cheaply (broadcast on Spark)
         engine.materialize(self.table, (
-            f"SELECT f.r, f.e, (d.n > {int(hub_following)}) AS hub FROM {self.tag}_e f "
-            f"JOIN (SELECT r, count(*) AS n FROM {self.tag}_e GROUP BY r) d ON d.r = f.r"))
-        engine.drop(f"{self.tag}_e")
+            f"SELECT a.row_idx AS r, b.row_idx AS e, (h.follower_id IS NOT NULL) AS hub FROM follows f "
+            f"JOIN {ids_table} a ON f.follower_id = a.account_id JOIN {ids_table} b ON f.followee_id = b.account_id "
+            f"LEFT JOIN (SELECT follower_id FROM follows GROUP BY follower_id HAVING count(*) > {int(hub_following)}) h "
+            f"ON h.follower_id = f.follower_id"))
         t = engine.sql(f"SELECT e, count(*) AS n, sum(CASE WHEN hub THEN 0 ELSE 1 END) AS eff FROM {self.table} GROUP BY e")
         e = np.asarray(t.column("e").to_numpy(), np.int64)
         self.n_fans = np.zeros(n_accounts, np.int64)
