@@ -25,14 +25,11 @@ def _graph(seed=11, n=2000, m=40_000, hub_following=60):
 def test_engine_follow_graph_answers_like_the_in_memory_graph(duck):
     n, src, dst, hub, rng = _graph()
     ids = [f"u{i:05d}" for i in range(n)]
-    shuffled = rng.permutation(n)  # the engine numbers accounts in account_id order, whatever order they come in
-    duck.register("accounts", pa.table({"account_id": pa.array([ids[i] for i in shuffled])}))
     duck.register("follows", pa.table({"follower_id": pa.array([ids[i] for i in src]),
-                                       "followee_id": pa.array([ids[i] for i in dst]),
-                                       "followed_at": pa.nulls(src.size, pa.timestamp("us", "UTC")),
-                                       "follow_rank": pa.nulls(src.size, pa.int64())}))
+                                       "followee_id": pa.array([ids[i] for i in dst])}))
+    duck.register("__ids", pa.table({"account_id": pa.array(ids), "row_idx": pa.array(np.arange(n, dtype=np.int64))}))
     mem = FollowGraph(src, dst, n, hub)
-    eng = EngineFollowGraph(duck, n, hub)
+    eng = EngineFollowGraph(duck, "__ids", n, hub)
     try:
         assert eng.n_edges == src.size
         np.testing.assert_array_equal(eng.n_fans, mem.n_fans)

@@ -162,11 +162,17 @@ class FollowData:
     @classmethod
     def from_lake(cls, engine, acc: Accounts, options: dict | None = None) -> "FollowData":
         """The lake's follows, numbered like `acc` (load_accounts: account_id order), on `engine`."""
-        from qinglang.detect.numbered_follows import numbered_follows
-
-        edges = f"SELECT s, d, t, r FROM {numbered_follows(engine)}"
+        ids = f"__ffids{next(_ids)}"
+        engine.number_rows(ids, "SELECT account_id FROM accounts", ["account_id"], "i")
+        edges = (f"SELECT a.i AS s, b.i AS d, coalesce(CAST(epoch(f.followed_at) AS BIGINT), -1) AS t, "
+                 f"coalesce(CAST(f.follow_rank AS BIGINT), -1) AS r FROM follows f "
+                 f"JOIN {ids} a ON a.account_id = f.follower_id JOIN {ids} b ON b.account_id = f.followee_id")
         counts = "SELECT count(*) AS n, count(followed_at) AS nt, count(follow_rank) AS nr FROM follows"
-        return cls(engine, acc, edges, counts_query=counts, options=options)
+        try:
+            return cls(engine, acc, edges, counts_query=counts, options=options, owned=[ids])
+        except BaseException:
+            engine.drop(ids)
+            raise
 
     @classmethod
     def from_arrays(cls, acc: Accounts, fol: Follows, options: dict | None = None) -> "FollowData":

@@ -24,18 +24,17 @@ _ids = itertools.count()
 
 
 class EngineFollowGraph:
-    def __init__(self, engine, n_accounts: int, hub_following: int = 500):
-        from qinglang.detect.numbered_follows import numbered_follows
-
+    def __init__(self, engine, ids_table: str, n_accounts: int, hub_following: int = 500):
         self.engine = engine
         self.n = n_accounts
         self.tag = f"__rfg{next(_ids)}"
         self.table = f"{self.tag}_f"
-        f = numbered_follows(engine)  # shared with the other detectors of the scan
-        # hubs are few, so their list joins cheaply (broadcast on Spark)
+        # one pass over the follows: hubs are few, so their list joins cheaply (broadcast on Spark)
         engine.materialize(self.table, (
-            f"SELECT f.s AS r, f.d AS e, (h.s IS NOT NULL) AS hub FROM {f} f LEFT JOIN "
-            f"(SELECT s FROM {f} GROUP BY s HAVING count(*) > {int(hub_following)}) h ON h.s = f.s"))
+            f"SELECT a.row_idx AS r, b.row_idx AS e, (h.follower_id IS NOT NULL) AS hub FROM follows f "
+            f"JOIN {ids_table} a ON f.follower_id = a.account_id JOIN {ids_table} b ON f.followee_id = b.account_id "
+            f"LEFT JOIN (SELECT follower_id FROM follows GROUP BY follower_id HAVING count(*) > {int(hub_following)}) h "
+            f"ON h.follower_id = f.follower_id"))
         t = engine.sql(f"SELECT e, count(*) AS n, sum(CASE WHEN hub THEN 0 ELSE 1 END) AS eff FROM {self.table} GROUP BY e")
         e = np.asarray(t.column("e").to_numpy(), np.int64)
         self.n_fans = np.zeros(n_accounts, np.int64)

@@ -67,7 +67,9 @@ def read_tables(engine, extra_bans: pa.Table | None = None, opts: dict | None = 
     extra = [c for c in ("bio", "avatar_hash") if c in have]
     accounts = engine.sql("SELECT account_id, nickname, created_at"
                           + "".join(f", {c}" for c in extra) + " FROM accounts ORDER BY account_id")
-    if not follows_on_engine:  # (on the engine the follows come numbered: detect/numbered_follows.py)
+    if follows_on_engine:  # numbered on the engine, in the same account_id order
+        engine.number_rows("__rein_ids", "SELECT account_id FROM accounts", ["account_id"], "row_idx")
+    else:
         engine.register("__rein_ids", pa.table({"account_id": accounts["account_id"],
                                                 "row_idx": pa.array(np.arange(accounts.num_rows, dtype=np.int64))}))
     identities = None
@@ -79,7 +81,7 @@ def read_tables(engine, extra_bans: pa.Table | None = None, opts: dict | None = 
 
         from qinglang.detect.reincarnation.engine_graph import EngineFollowGraph
 
-        graph = functools.partial(EngineFollowGraph, engine, accounts.num_rows)
+        graph = functools.partial(EngineFollowGraph, engine, "__rein_ids", accounts.num_rows)
     elif "follows" in engine.tables():
         parts_r, parts_e = [], []
         for b in engine.batches("SELECT a.row_idx AS r, b.row_idx AS e FROM follows f "
