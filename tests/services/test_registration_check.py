@@ -94,6 +94,18 @@ def test_each_trick_with_the_old_avatar_is_stopped(svc, target, trick):
     assert r["ban_expired"] is False
 
 
+def test_checks_work_with_the_core_install_alone(platform, svc, target, monkeypatch):
+    """pandas is not a core dependency (only the Spark and test extras bring it): the registry loads and checks
+    without it, with the same answer."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pandas", None)  # any import of pandas now fails
+    _, app = platform
+    req = {"nickname": TRICKS["homophone"](target["nickname"]), "avatar_hash": _flip(target["avatar"], 2),
+           "at": _iso(target["decided"] + timedelta(days=10))}
+    assert RegistrationService(app, source="test").check(req, record=False) == svc.check(req, record=False)
+
+
 def test_reused_phone_blocks_with_evidence(platform, svc, target):
     snap, _ = platform
     held = duckdb.sql(f"SELECT kind, value FROM '{snap}/identities.parquet' WHERE account_id = '{target['id']}' "

@@ -60,8 +60,12 @@ class PairFrame:
         return np.asarray(self.pair[col])[sel]
 
     def parsed(self, side: str, col: str, parser: Callable[[Records, str], np.ndarray]) -> np.ndarray:
-        rec = self.left if side == "l" else self.right
-        return rec.derived(f"{parser.__name__}:{col}", lambda: parser(rec, col))
+        return parsed(self.left if side == "l" else self.right, col, parser)
+
+
+def parsed(rec: Records, col: str, parser: Callable[[Records, str], np.ndarray]) -> np.ndarray:
+    """`parser(rec, col)`, computed once and kept with the records (Records.take carries it to a subset)."""
+    return rec.derived(f"{parser.__name__}:{col}", lambda: parser(rec, col))
 
 
 def _need(comp: str, i: int, params: dict, *names: str) -> None:
@@ -225,7 +229,7 @@ def hex_parts(values: np.ndarray, parts: int = 4) -> np.ndarray:
     return out
 
 
-def _hex_parsed(rec: Records, col: str) -> np.ndarray:
+def hex_parsed(rec: Records, col: str) -> np.ndarray:
     return hex_parts(rec.col(col))
 
 
@@ -244,8 +248,8 @@ def hamming_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _hamming(f: PairFrame, lv, sel):
     col = lv.params["column"]
-    a = f.parsed("l", col, _hex_parsed)[f.i[sel]]
-    b = f.parsed("r", col, _hex_parsed)[f.j[sel]]
+    a = f.parsed("l", col, hex_parsed)[f.i[sel]]
+    b = f.parsed("r", col, hex_parsed)[f.j[sel]]
     return hamming_rows(a, b) <= int(lv.params["max"])
 
 

@@ -96,8 +96,7 @@ class Records:
         if got is None and self.small:
             if name not in self._names:
                 raise QinglangError(f"linkage: the records have no column {name!r} (columns: {self._names})")
-            got = np.fromiter((v is None or v == "" or (isinstance(v, float) and v != v) for v in self._np[name]),
-                              dtype=bool, count=self.n)
+            got = _missing(self._np[name])
             self._np[key] = got
         if got is None:
             arr = self.arrow(name)
@@ -106,6 +105,23 @@ class Records:
                 got |= np.asarray(pc.equal(arr, "").fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
             self._np[key] = got
         return got
+
+
+    def take(self, rows: np.ndarray) -> "Records":
+        """Rows of these records as small NumPy records, with the arrays already derived from them (null masks,
+        parsed values) taken along: a few candidates of a large prepared side are compared without recomputing."""
+        out = Records.from_numpy({c: self.col(c)[rows] for c in self._names})
+        out._np.update({k: v[rows] for k, v in self._np.items() if k.startswith("\x00")})
+        return out
+
+
+def _missing(values: np.ndarray) -> np.ndarray:
+    """None, '' or NaN, elementwise (small records hold strings as Python objects)."""
+    if values.dtype.kind == "f":
+        return np.isnan(values)
+    if values.dtype != object:
+        return np.zeros(values.shape, dtype=bool)
+    return np.asarray(np.equal(values, None) | (values == "") | (values != values), dtype=bool)
 
 
 def with_derived(records: "Records", derived: dict[str, str]) -> "Records":
@@ -132,18 +148,17 @@ def with_derived(records: "Records", derived: dict[str, str]) -> "Records":
 
 
 def _factorize_strings(arrays: list[np.ndarray]):
-    """`CodeBook._small_codes` for arrays of strings and nulls, hashed in C (pandas) instead of a Python loop;
+    """`CodeBook._small_codes` for arrays of strings and nulls, hashed in C (Arrow) instead of a Python loop;
     None when some value is not a string (the loop converts those with str())."""
     if sum(len(a) for a in arrays) < 64:
         return None
-    import pandas as pd
-
     allv = np.concatenate([np.asarray(a, dtype=object) for a in arrays])
-    if pd.api.types.infer_dtype(allv, skipna=True) not in ("string", "empty"):
+    try:
+        enc = pa.array(allv, type=pa.string(), from_pandas=True).dictionary_encode()  # None, NaN -> null
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # a value that is not a string
         return None
-    codes, uniq = pd.factorize(allv)  # None and NaN -> -1, first appearance order
-    codes = codes.astype(np.int64)
-    vals = np.asarray(uniq, dtype=object)
+    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)  # first appearance order
+    vals = np.asarray(enc.dictionary.to_pylist(), dtype=object)
     empty = np.flatnonzero(vals == "")
     if len(empty):
         e = int(empty[0])

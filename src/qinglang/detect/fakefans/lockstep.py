@@ -433,7 +433,7 @@ def refine_many(seeds: list[np.ndarray], fx: FollowIndex, reg_windows: list[tupl
     lookups are prefetched together, so an engine-backed index answers a round with two queries, not two per seed."""
     members = list(seeds)
     out: list[Group | None] = [None] * len(members)
-    active = [i for i in range(len(members))]
+    active = list(range(len(members)))
     for _ in range(rounds):
         if not active:
             break
@@ -480,15 +480,14 @@ def merge_overlapping(groups: list[Group], fx: FollowIndex | None = None, reg_wi
     _, lab = connected_components(adj, directed=False)
     comps = [np.flatnonzero(lab == comp) for comp in np.unique(lab)]
     joint = [np.unique(np.concatenate([groups[i].members for i in idx])) for idx in comps if idx.size > 1]
-    refined = iter(refine_many(joint, fx, reg_windows, rounds=1) if fx is not None else [None] * len(joint))
+    refined = iter(zip(joint, refine_many(joint, fx, reg_windows, rounds=1) if fx is not None else [None] * len(joint)))
     out = []
     for idx in comps:
         if idx.size == 1:
             out.append(groups[idx[0]])
             continue
         parts = [groups[i] for i in idx]
-        members = np.unique(np.concatenate([g.members for g in parts]))
-        merged = next(refined)
+        members, merged = next(refined)
         if merged is None:
             windows: dict[int, tuple[int, int]] = {}
             twindows: dict[int, tuple[int, int]] = {}

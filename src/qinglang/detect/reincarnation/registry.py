@@ -35,7 +35,7 @@ from qinglang.detect.reincarnation import config as C
 from qinglang.detect.reincarnation.evidence import iso, shared_kinds, waterfall
 from qinglang.detect.reincarnation.features import ID_KINDS, avatar_parts, masked_keys, profile_columns, stable_hash
 from qinglang.detect.reincarnation.linking import identity_level
-from qinglang.linkage.levels import _hex_parsed, hamming_rows, hex_parts
+from qinglang.linkage.levels import hamming_rows, hex_parsed, parsed
 from qinglang.linkage.linker import Linker
 from qinglang.linkage.model import FSModel
 from qinglang.linkage.records import Records
@@ -168,9 +168,11 @@ class Registry:
         # the profile columns as NumPy arrays: a check takes a few rows without Arrow's per-call overhead
         self._records_np = {c: _to_numpy(rec[c]) for c in rec.column_names}
         # what the comparisons derive from the banned side (null masks, parsed avatar hashes), computed once
-        # here with the linkage code's own rules and handed to each check's few candidate rows
-        self._derived_np = {f"\x00null:{c}": _null_mask(v) for c, v in self._records_np.items()}
-        self._derived_np[f"\x00{_hex_parsed.__name__}:avatar"] = hex_parts(self._records_np["avatar"])
+        # here; each check takes its few candidate rows with them (Records.take)
+        self._banned_records = Records.from_numpy(self._records_np)
+        for c in self._records_np:
+            self._banned_records.null_mask(c)
+        parsed(self._banned_records, "avatar", hex_parsed)
         comps = (meta or {}).get("comparisons")
         self._settings = LinkageSettings.from_dict(C.settings_dict({"comparisons": comps} if comps else None))
         self._tf_fns = {col: tf.lookup(col) for col in TF_COLUMNS}
@@ -316,8 +318,7 @@ class Registry:
             arr[0] = prof.get(c)
             left_cols[c] = arr
         left = Records.from_numpy(left_cols)
-        right = Records.from_numpy({c: v[cand] for c, v in self._records_np.items()})
-        right._np.update({k: v[cand] for k, v in self._derived_np.items()})
+        right = self._banned_records.take(cand)
         q_hash = np.array(sorted(h for _, h in id_hashes), dtype=np.int64)
         declared = self._declared.search(nickname) is not None
         q_kind = {h: k for k, h in id_hashes}
@@ -398,13 +399,6 @@ class Registry:
             result["decision"] = "review"
         result["ban_expired"] = bool(expired_best >= threshold and active_best < threshold)
         return result
-
-
-def _null_mask(values: np.ndarray) -> np.ndarray:
-    """`Records.null_mask` of small records (None, '' or NaN), for a whole column at once."""
-    import pandas as pd
-
-    return np.asarray(pd.isna(values), dtype=bool) | np.asarray(values == "", dtype=bool)
 
 
 def _to_numpy(col: pa.ChunkedArray) -> np.ndarray:
