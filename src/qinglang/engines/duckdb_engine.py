@@ -123,7 +123,7 @@ class DuckDBEngine:
 
     @property
     def parallelism(self) -> int:
-        return int(self.con.sql("SELECT current_setting('threads')").fetchone()[0])
+        return int(self.con.execute("SELECT current_setting('threads')").fetchall()[0][0])
 
     def close(self) -> None:
         self.con.close()

@@ -17,6 +17,8 @@ from qinglang.linkage.records import CodeBook, Records, with_derived
 from qinglang.linkage.settings import BlockingRule, LinkageSettings
 
 PairFeatures = Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]]
+#: (i, j) -> (comparison levels (P, C) int8, term frequencies (P, C) float64, NaN where a level has none)
+Comparer = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass
@@ -68,7 +70,15 @@ class Linker:
                  pair_features: PairFeatures | None = None, model: FSModel | None = None,
                  threads: int | None = None, memory_limit: str | None = None, chunk: int = 1_000_000,
                  pair_sampler: Callable[[np.random.Generator, int], tuple[np.ndarray, np.ndarray]] | None = None,
-                 total_pairs: float | None = None):
+                 total_pairs: float | None = None, comparer: Comparer | None = None):
+        """`comparer`: where the records are not in this process (a batch engine compares the pairs where they
+        live), the function giving pairs' levels and term frequencies; then `left`/`right` may be None."""
+        self.comparer = comparer
+        if comparer is not None and left is None:
+            self.settings, self.left, self.right, self.same, self.codes = settings, None, None, False, None
+            self.pair_features, self.threads, self.memory_limit, self.chunk = pair_features, threads, memory_limit, chunk
+            self._init_model(settings, model, pair_sampler, total_pairs)
+            return
         if settings.link_type == "link" and right is None:
             raise QinglangError("linkage: link_type 'link' needs a right table")
         self.settings = settings
@@ -80,16 +90,19 @@ class Linker:
         self.right = left if right is None else right
         self.codes = CodeBook(self.left, self.right, self.same)
         self.pair_features = pair_features
-        self.model = model if model is not None else FSModel.initial(settings)
-        if not self.model.compatible(settings):
-            raise QinglangError("linkage: the saved model does not fit these comparisons; fit it again")
         self.threads = threads
         self.memory_limit = memory_limit
         self.chunk = chunk
+        self._init_model(settings, model, pair_sampler, total_pairs)
+
+    def _init_model(self, settings, model, pair_sampler, total_pairs) -> None:
+        self.model = model if model is not None else FSModel.initial(settings)
+        if not self.model.compatible(settings):
+            raise QinglangError("linkage: the saved model does not fit these comparisons; fit it again")
         self.pair_sampler = pair_sampler  # random pairs from the space blocking draws from (default: uniform)
         self._total_pairs = total_pairs
         self.report = FitReport()
-        self._cache: tuple | None = None  # (candidates, pattern codes, tf sums) of the last fit
+        self._cache: tuple | None = None  # (candidates, pattern codes, tf sums, term frequencies) of the last fit
         self._u_unseen: dict[int, np.ndarray] = {}  # levels the random sample never met
         self._rng = np.random.default_rng(settings.seed)
 
@@ -117,12 +130,28 @@ class Linker:
 
     def gamma(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """(P, C) comparison levels of pairs, computed in chunks."""
+        if self.comparer is not None:
+            return self.comparer(i, j)[0]
         comps = self.settings.comparisons
         out = np.zeros((len(i), len(comps)), dtype=np.int8)
         for s in range(0, len(i), self.chunk):
             fr = self.frame(i[s:s + self.chunk], j[s:s + self.chunk])
             out[s:s + self.chunk] = self._gamma_frame(fr)
         return out
+
+    def compare(self, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(P, C) comparison levels and term frequencies of pairs (see `Comparer`)."""
+        if self.comparer is not None:
+            return self.comparer(i, j)
+        comps = self.settings.comparisons
+        g = np.zeros((len(i), len(comps)), dtype=np.int8)
+        tf = np.full((len(i), len(comps)), np.nan)
+        for s in range(0, len(i), self.chunk):
+            sl = slice(s, s + self.chunk)
+            fr = self.frame(i[sl], j[sl])
+            g[sl] = self._gamma_frame(fr)
+            tf[sl] = self.term_frequencies(i[sl], j[sl], g[sl], fr)
+        return g, tf
 
     def _gamma_frame(self, fr: PairFrame) -> np.ndarray:
         comps = self.settings.comparisons
@@ -335,24 +364,24 @@ class Linker:
             out += w[pats[:, c]]
         return out
 
-    def _tf_sum(self, cands: Candidates, codes: np.ndarray) -> np.ndarray:
+    def _tf_sum(self, codes: np.ndarray, tf: np.ndarray) -> np.ndarray:
         """Per candidate: the sum of its term-frequency adjustments under the current u."""
-        out = np.zeros(len(cands))
-        has_tf = any(lv.tf or lv.tf_pair for comp in self.settings.comparisons for lv in comp.levels)
-        if not has_tf:
+        out = np.zeros(len(codes))
+        if not np.isfinite(tf).any():
             return out
         C = len(self.settings.comparisons)
-        for s in range(0, len(cands), self.chunk):
-            i, j = cands.i[s:s + self.chunk], cands.j[s:s + self.chunk]
-            g = decode_patterns(codes[s:s + self.chunk], C)
-            out[s:s + self.chunk] = self.tf_adjustments(i, j, g).sum(axis=1)
+        for s in range(0, len(codes), self.chunk):
+            sl = slice(s, s + self.chunk)
+            out[sl] = self.adjustments(tf[sl], decode_patterns(codes[sl], C)).sum(axis=1)
         return out
 
     def fit(self, cands: Candidates | None = None) -> FSModel:
         """Train u (random pairs), m (EM) and the prior; returns the fitted model."""
         cands = cands if cands is not None else self.block()
         t0 = time.perf_counter()
-        codes = encode_patterns(self.gamma(cands.i, cands.j))
+        g, tf = self.compare(cands.i, cands.j)
+        codes = encode_patterns(g)
+        del g
         self.report.seconds["comparisons"] = round(time.perf_counter() - t0, 3)
         self.estimate_u()
         if self.settings.training_blocking:
@@ -363,15 +392,15 @@ class Linker:
         else:
             self.estimate_m(cands, codes)
         t1 = time.perf_counter()
-        tf_sum = self._tf_sum(cands, codes)
+        tf_sum = self._tf_sum(codes, tf)
         self.estimate_prior(cands, codes, tf_sum)
         if self._refine_rare_u(codes):
-            tf_sum = self._tf_sum(cands, codes)
+            tf_sum = self._tf_sum(codes, tf)
             self.estimate_prior(cands, codes, tf_sum)
         self.report.seconds["prior"] = round(time.perf_counter() - t1, 3)
         self.model.meta.update({"candidates": len(cands), "u_pairs": self.report.u_pairs,
                                 "expected_matches": round(self.report.expected_matches, 2)})
-        self._cache = (cands, codes, tf_sum)
+        self._cache = (cands, codes, tf_sum, tf)
         return self.model
 
     # --- supervised ------------------------------------------------------------------------
@@ -394,9 +423,10 @@ class Linker:
         return self.model
 
     # --- prediction ------------------------------------------------------------------------
-    def tf_adjustments(self, i: np.ndarray, j: np.ndarray, gamma: np.ndarray, fr: PairFrame | None = None) -> np.ndarray:
-        """(P, C) term-frequency adjustments to add to the level weights."""
-        adj = np.zeros(gamma.shape, dtype=np.float64)
+    def term_frequencies(self, i: np.ndarray, j: np.ndarray, gamma: np.ndarray,
+                         fr: PairFrame | None = None) -> np.ndarray:
+        """(P, C) frequency of the agreeing value for pairs at a level with term-frequency adjustment; else NaN."""
+        out = np.full(gamma.shape, np.nan)
         for c, comp in enumerate(self.settings.comparisons):
             for k, lv in enumerate(comp.levels, start=1):
                 if not (lv.tf or lv.tf_pair):
@@ -419,15 +449,27 @@ class Linker:
                     if fr is None:
                         fr = self.frame(i, j)
                     tf = np.asarray(fr.pair[lv.tf_pair], dtype=np.float64)[sel]
-                u = self.model.u[c][k]
-                ok = ~np.isnan(tf)
-                a = np.zeros(len(sel))
-                a[ok] = lv.tf_weight * np.log2(u / np.maximum(tf[ok], lv.tf_min))
-                adj[sel, c] = a
+                out[sel, c] = tf
+        return out
+
+    def adjustments(self, tf: np.ndarray, gamma: np.ndarray) -> np.ndarray:
+        """(P, C) term-frequency adjustments to add to the level weights, under the current u."""
+        adj = np.zeros(gamma.shape, dtype=np.float64)
+        for c, comp in enumerate(self.settings.comparisons):
+            for k, lv in enumerate(comp.levels, start=1):
+                if not (lv.tf or lv.tf_pair):
+                    continue
+                sel = np.flatnonzero((gamma[:, c] == k) & ~np.isnan(tf[:, c]))
+                if len(sel):
+                    adj[sel, c] = lv.tf_weight * np.log2(self.model.u[c][k] / np.maximum(tf[sel, c], lv.tf_min))
         return adj
 
+    def tf_adjustments(self, i: np.ndarray, j: np.ndarray, gamma: np.ndarray, fr: PairFrame | None = None) -> np.ndarray:
+        """(P, C) term-frequency adjustments to add to the level weights."""
+        return self.adjustments(self.term_frequencies(i, j, gamma, fr), gamma)
+
     def _predict_cached(self, cands: Candidates, min_prob: float) -> Predictions:
-        _, codes, tf_sum = self._cache
+        _, codes, tf_sum, tf = self._cache
         uniq, inv, _ = self._unique(codes)
         weight = self.model.prior_weight + self._pattern_evidence(uniq)[inv] + tf_sum
         prob = prob_from_weight(weight)
@@ -441,7 +483,7 @@ class Linker:
             sl = slice(s, s + self.chunk)
             for c, w in enumerate(lw):
                 contrib[sl, c] = w[g[sl, c]]
-            contrib[sl] += self.tf_adjustments(i[sl], j[sl], g[sl])
+            contrib[sl] += self.adjustments(tf[keep[sl]], g[sl])
         return Predictions(i, j, weight[keep], prob[keep], g, contrib, self.model, cands.rule[keep])
 
     def predict(self, cands: Candidates, min_prob: float = 0.0, chunk: int | None = None) -> Predictions:
@@ -454,12 +496,11 @@ class Linker:
         prior_w = self.model.prior_weight
         for s in range(0, len(cands), chunk):
             i, j = cands.i[s:s + chunk], cands.j[s:s + chunk]
-            fr = self.frame(i, j)
-            g = self._gamma_frame(fr)
+            g, tf = self.compare(i, j)
             contrib = np.zeros(g.shape, dtype=np.float64)
             for c, w in enumerate(lw):
                 contrib[:, c] = w[g[:, c]]
-            contrib += self.tf_adjustments(i, j, g, fr)
+            contrib += self.adjustments(tf, g)
             weight = prior_w + contrib.sum(axis=1)
             prob = prob_from_weight(weight)
             keep = prob >= min_prob

@@ -187,6 +187,9 @@ class CodeBook:
         self._groups: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
         self._counts: dict[str, tuple[np.ndarray, float]] = {}
         self.tf_override: dict[str, Any] = {}  # column -> callable(values: np.ndarray) -> frequencies
+        # column -> (holders of each left record's value, records with a value): counts over a population larger
+        # than these records (a batch of the left records, compared where they live, against all of them)
+        self.global_counts: dict[str, tuple[np.ndarray, float]] = {}
 
     @property
     def small(self) -> bool:
@@ -272,6 +275,19 @@ class CodeBook:
         got = self._codes.get(column)
         if got is not None:
             return got
+        got = self._get(column)
+        if column in self.global_counts:
+            held, total = self.global_counts[column]
+            lc = got[0]
+            counts = np.zeros(len(self._values[column]), dtype=np.float64)
+            ok = lc >= 0
+            counts[lc[ok]] = np.asarray(held, dtype=np.float64)[ok]
+            self._counts[column] = (counts, float(total))
+            got = (got[0], got[1], counts / float(total))
+            self._codes[column] = got
+        return got
+
+    def _get(self, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.small:
             (lc, rc), counts, vals = self._small_codes(
                 [self.left.col(column), self.right.col(column)] if not self.same else [self.left.col(column)] * 2)

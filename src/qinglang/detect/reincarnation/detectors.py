@@ -15,22 +15,11 @@ from qinglang.detect.base import DetectContext, Detector
 from qinglang.detect.reincarnation import config as C
 from qinglang.domain.findings import empty_findings
 
-CACHE_TABLES = "reincarnation.tables"
-CACHE_PROFILES = "reincarnation.profiles"
 WATCHLIST_FILE = ("reincarnation", "watchlist.parquet")
 
 
 def _opts(ctx: DetectContext) -> dict:
     return C.options(ctx.settings.section("reincarnation"))
-
-
-def _tables(ctx: DetectContext):
-    if CACHE_TABLES not in ctx.extra:
-        from qinglang.detect.reincarnation.load import read_tables
-
-        ctx.extra[CACHE_TABLES] = read_tables(ctx.engine, ctx.extra.get("bans"), ctx.settings.section("reincarnation"),
-                                              follows_on_engine=True)
-    return ctx.extra[CACHE_TABLES]
 
 
 def trained_model(ctx: DetectContext):
@@ -49,17 +38,14 @@ def trained_model(ctx: DetectContext):
 
 
 def run_reincarnation(ctx: DetectContext) -> pa.Table:
+    from qinglang.detect.reincarnation.engine_linking import link_on_engine
     from qinglang.detect.reincarnation.evidence import findings_from_links
-    from qinglang.detect.reincarnation.linking import link_accounts
 
-    tables = _tables(ctx)
-    if tables is None:
-        return empty_findings()
-    section = ctx.settings.section("reincarnation")
     model = trained_model(ctx)
-    res = link_accounts(tables, section, model=model, fit=model is None, progress=ctx.progress)
+    res, accounts = link_on_engine(ctx.engine, ctx.extra.get("bans"), ctx.settings.section("reincarnation"),
+                                   model=model, fit=model is None, progress=ctx.progress)
     ctx.extra["reincarnation.stats"] = res.stats if res is not None else None
-    return findings_from_links(res, tables.accounts, _opts(ctx))
+    return findings_from_links(res, accounts, _opts(ctx))
 
 
 def run_watchlist(ctx: DetectContext) -> pa.Table:

@@ -54,8 +54,6 @@ class AccountTables:
     follower_rows: np.ndarray | None = None  # int64 rows into accounts
     followee_rows: np.ndarray | None = None
     declared_ids: pa.Array | None = None  # accounts whose posts say they are a comeback (config.DECLARED_PATTERN)
-    # instead of the follow rows: hub_following -> a graph answering on the engine (engine_graph.EngineFollowGraph)
-    follow_graph: Any = None
 
 
 def epoch_seconds(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -322,6 +320,75 @@ def _rule(name: str, columns: list[str]) -> BlockingRule:
     return BlockingRule(keys=(name,), name=name, columns=tuple(columns))
 
 
+#: The key joins of the nickname rule ("nickname keys"), then the bio rule's ("bio opening"), by name.
+NAME_KEY_GROUPS = ("kept", "core", "pinyin", "pinyin~hanzi", "hanzi~pinyin", "fuzzy", "masked", "initials",
+                   "mixed initials")
+BIO_KEY_GROUP = "bio"
+_NAME_COLUMNS = {"kept": ("n_kept", "n_kept"), "core": ("n_core", "n_core"), "pinyin": ("n_pinyin", "n_pinyin"),
+                 "pinyin~hanzi": ("n_pinyin", "n_pinyin_hanzi"), "hanzi~pinyin": ("n_pinyin_hanzi", "n_pinyin"),
+                 "fuzzy": ("n_fuzzy", "n_fuzzy")}
+
+
+def _present(keys: pa.Array, rows: np.ndarray | None = None) -> tuple[np.ndarray, pa.Array]:
+    keys = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
+    ok = pc.is_valid(keys).to_numpy(zero_copy_only=False)
+    rows = np.arange(len(keys), dtype=np.int64) if rows is None else rows
+    return rows[ok], keys.filter(pa.array(ok))
+
+
+def side_keys(rec: Records, side: str) -> list[tuple[str, np.ndarray, pa.Array]]:
+    """Blocking keys of one side's records (side 'l': new accounts, 'r': banned): per key group, the rows that
+    have a key and their keys. A left key meets right keys of its own group (`join_keys`)."""
+    out = []
+    for g, (lcol, rcol) in _NAME_COLUMNS.items():
+        col = lcol if side == "l" else rcol
+        keys = rec.arrow(col)
+        if side == "l" and lcol in ("n_pinyin", "n_fuzzy", "n_pinyin_hanzi"):
+            # very short pronunciations ('li', 'wang') would join half the platform
+            short = pc.less(pc.utf8_length(keys).fill_null(0), 4)
+            keys = pc.if_else(short, pa.scalar(None, pa.string()), keys)
+        out.append((g, *_present(keys)))
+    # one-substitution neighbourhood of the folded name
+    masked = [(r, k) for r, c in enumerate(rec.arrow("n_core").to_pylist()) for k in masked_keys(c)]
+    out.append(("masked", np.array([r for r, _ in masked], np.int64), pa.array([k for _, k in masked], pa.string())))
+    if side == "l":
+        # initials: a short all-letter name against the initials of the other
+        only = rec.arrow("n_initials_only").fill_null(False).to_numpy(zero_copy_only=False)
+        out.append(("initials", *_present(pc.if_else(pa.array(only), rec.arrow("n_base"),
+                                                      pa.scalar(None, pa.string())))))
+        # names partly in letters against the initials of the other
+        mix = rec.arrow("n_has_latin").fill_null(False).to_numpy(zero_copy_only=False) & ~only
+        init = rec.arrow("n_initials")
+        long3 = pc.greater_equal(pc.utf8_length(init), 3).fill_null(False).to_numpy(zero_copy_only=False)
+        out.append(("mixed initials", *_present(pc.if_else(pa.array(mix & long3), init,
+                                                            pa.scalar(None, pa.string())))))
+    else:
+        out.append(("initials", *_present(rec.arrow("n_initials"))))
+        out.append(("mixed initials", *_present(rec.arrow("n_initials"))))
+    # bios: same opening (a copied bio, perhaps with '新号' added)
+    bio = pc.utf8_slice_codeunits(rec.arrow("bio_norm"), 0, 12)
+    out.append((BIO_KEY_GROUP, *_present(pc.if_else(pc.greater_equal(pc.utf8_length(bio), 6), bio,
+                                                      pa.scalar(None, pa.string())))))
+    return out
+
+
+def avatar_band_keys(av: np.ndarray, valid: np.ndarray, parts: list[int]) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """Avatar blocking keys: per (part, 16-bit band) group, the valid rows and their band values (64-bit pHash:
+    four bands; PDQ: sixteen). Rows sharing a band are then kept within `avatar_block_bits` Hamming bits."""
+    rows = np.flatnonzero(valid).astype(np.int64)
+    out = []
+    for part in parts:
+        for band in range(4):
+            shift = np.uint64(16 * band)
+            out.append((part * 4 + band, rows, ((av[rows, part] >> shift) & np.uint64(0xFFFF)).astype(np.int64)))
+    return out
+
+
+def avatar_parts_used(av: np.ndarray) -> list[int]:
+    """Parts of the (n, 4) avatar hashes that any record fills (a 64-bit pHash fills part 0 only)."""
+    return [p for p in range(4) if (av[:, p] != 0).any()]
+
+
 def candidate_pairs(left: Records, right: Records, new_rows: np.ndarray, banned_rows: np.ndarray,
                     new_created: np.ndarray, banned_at: np.ndarray, ids: IdentitySets | None,
                     graph: FollowGraph | None, opts: dict[str, Any]) -> Candidates:
@@ -336,70 +403,40 @@ def candidate_pairs(left: Records, right: Records, new_rows: np.ndarray, banned_
         ok = new_created[i] >= banned_at[j] - slack
         return i[ok], j[ok]
 
-    # 1. nickname keys
+    # 1. nickname keys (and, below, 5. bio openings)
+    lkeys = {g: (r, k) for g, r, k in side_keys(left, "l")}
+    rkeys = {g: (r, k) for g, r, k in side_keys(right, "r")}
+
+    def key_join(g):
+        lk, rk = encode_together(lkeys[g][1], rkeys[g][1])
+        return join_keys(lk, lkeys[g][0], rk, rkeys[g][0], cap)
+
     parts_i, parts_j, hot = [], [], 0
-    for lcol, rcol in (("n_kept", "n_kept"), ("n_core", "n_core"), ("n_pinyin", "n_pinyin"),
-                       ("n_pinyin", "n_pinyin_hanzi"), ("n_pinyin_hanzi", "n_pinyin"), ("n_fuzzy", "n_fuzzy")):
-        lk, rk = encode_together(left.arrow(lcol), right.arrow(rcol))
-        if lcol in ("n_pinyin", "n_fuzzy", "n_pinyin_hanzi"):
-            # very short pronunciations ('li', 'wang') would join half the platform
-            lk = np.where(pc.utf8_length(left.arrow(lcol)).fill_null(0).to_numpy(zero_copy_only=False) >= 4, lk, -1)
-        i, j, h = join_keys(lk, li, rk, rj, cap)
+    for g in NAME_KEY_GROUPS:
+        i, j, h = key_join(g)
         hot += h
         parts_i.append(i)
         parts_j.append(j)
-    # one-substitution neighbourhood of the folded name
-    lm = [(r, k) for r, c in enumerate(left.arrow("n_core").to_pylist()) for k in masked_keys(c)]
-    rm = [(r, k) for r, c in enumerate(right.arrow("n_core").to_pylist()) for k in masked_keys(c)]
-    if lm and rm:
-        lk, rk = encode_together([k for _, k in lm], [k for _, k in rm])
-        i, j, h = join_keys(lk, np.array([r for r, _ in lm], np.int64), rk, np.array([r for r, _ in rm], np.int64), cap)
-        hot += h
-        parts_i.append(i)
-        parts_j.append(j)
-    # initials: a short all-letter name against the initials of the other
-    lbase = left.arrow("n_base")
-    lonly = left.arrow("n_initials_only").fill_null(False).to_numpy(zero_copy_only=False)
-    lk, rk = encode_together(pc.if_else(pa.array(lonly), lbase, pa.scalar(None, pa.string())),
-                             right.arrow("n_initials"))
-    i, j, h = join_keys(lk, li, rk, rj, cap)
-    parts_i.append(i)
-    parts_j.append(j)
-    # names partly in letters against the initials of the other
-    lmix = left.arrow("n_has_latin").fill_null(False).to_numpy(zero_copy_only=False) & ~lonly
-    linit = left.arrow("n_initials")
-    ok_len = pc.greater_equal(pc.utf8_length(linit), 3).fill_null(False).to_numpy(zero_copy_only=False)
-    lk, rk = encode_together(pc.if_else(pa.array(lmix & ok_len), linit, pa.scalar(None, pa.string())),
-                             right.arrow("n_initials"))
-    i, j, h = join_keys(lk, li, rk, rj, cap)
-    parts_i.append(i)
-    parts_j.append(j)
     i, j = keep_time(np.concatenate(parts_i), np.concatenate(parts_j))
     per_rule.append(RulePairs(_rule("nickname keys", ["n_clean"]), i, j, hot, 0))
 
-    # 2. avatar bands (64-bit pHash: four 16-bit bands; PDQ: sixteen)
+    # 2. avatar bands
     lav, rav = avatar_parts(left.arrow("avatar")), avatar_parts(right.arrow("avatar"))
     lk_full, rk_full = encode_together(left.arrow("avatar"), right.arrow("avatar"))
     counts = np.bincount(np.r_[lk_full[lk_full >= 0], rk_full[rk_full >= 0]], minlength=1) if (
         (lk_full >= 0).any() or (rk_full >= 0).any()) else np.zeros(1, np.int64)
     lhot = np.where(lk_full >= 0, counts[np.maximum(lk_full, 0)], 0) > int(opts["max_accounts_per_avatar"])
     rhot = np.where(rk_full >= 0, counts[np.maximum(rk_full, 0)], 0) > int(opts["max_accounts_per_avatar"])
-    lvalid = (lav != 0).any(axis=1) & ~lhot
-    rvalid = (rav != 0).any(axis=1) & ~rhot
-    ai, aj = [], []
-    for part in range(4):
-        if not (lav[:, part] != 0).any():
-            continue
-        for band in range(4):
-            shift = np.uint64(16 * band)
-            lb = ((lav[:, part] >> shift) & np.uint64(0xFFFF)).astype(np.int64) + (part * 4 + band) * 65536
-            rb = ((rav[:, part] >> shift) & np.uint64(0xFFFF)).astype(np.int64) + (part * 4 + band) * 65536
-            i, j, _ = join_keys(np.where(lvalid, lb, -1), li, np.where(rvalid, rb, -1), rj, 10 ** 9)
+    parts = avatar_parts_used(lav)
+    if parts:
+        ai, aj = [], []
+        rbands = {g: (r, k) for g, r, k in avatar_band_keys(rav, (rav != 0).any(axis=1) & ~rhot, parts)}
+        for g, lr, lk in avatar_band_keys(lav, (lav != 0).any(axis=1) & ~lhot, parts):
+            i, j, _ = join_keys(lk, lr, rbands[g][1], rbands[g][0], 10 ** 9)
             i, j = keep_time(i, j)
             close = hamming_rows(lav[i], rav[j]) <= int(opts["avatar_block_bits"])
             ai.append(i[close])
             aj.append(j[close])
-    if ai:
         k = np.unique(np.concatenate(ai) * nr + np.concatenate(aj))
         per_rule.append(RulePairs(_rule("avatar bands", ["avatar"]), k // nr, k % nr))
 
@@ -440,11 +477,7 @@ def candidate_pairs(left: Records, right: Records, new_rows: np.ndarray, banned_
         per_rule.append(RulePairs(_rule("common followers", ["fan_share"]), i, j))
 
     # 5. bios: same opening (a copied bio, perhaps with '新号' added)
-    lb = pc.utf8_slice_codeunits(left.arrow("bio_norm"), 0, 12)
-    rb = pc.utf8_slice_codeunits(right.arrow("bio_norm"), 0, 12)
-    lk, rk = encode_together(pc.if_else(pc.greater_equal(pc.utf8_length(lb), 6), lb, pa.scalar(None, pa.string())),
-                             pc.if_else(pc.greater_equal(pc.utf8_length(rb), 6), rb, pa.scalar(None, pa.string())))
-    i, j, h = join_keys(lk, li, rk, rj, cap)
+    i, j, h = key_join(BIO_KEY_GROUP)
     i, j = keep_time(i, j)
     per_rule.append(RulePairs(_rule("bio opening", ["bio_norm"]), i, j, h, 0))
 
@@ -506,11 +539,7 @@ def link_accounts(tables: AccountTables, overrides: dict[str, Any] | None = None
         ids = IdentitySets(irow.to_numpy(zero_copy_only=False).astype(np.int64),
                            tables.identities["kind"], tables.identities["value"], acc.num_rows)
     graph = None
-    if tables.follow_graph is not None:
-        graph = tables.follow_graph(int(opts["hub_following"]))
-        if graph.n_edges == 0:
-            graph = None
-    elif tables.follower_rows is not None and len(tables.follower_rows):
+    if tables.follower_rows is not None and len(tables.follower_rows):
         graph = FollowGraph(tables.follower_rows, tables.followee_rows, acc.num_rows, int(opts["hub_following"]))
     if progress:
         progress("reincarnation: candidates", 1, 4)

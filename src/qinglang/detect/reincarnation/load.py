@@ -53,12 +53,9 @@ def read_bans(engine, extra_bans: pa.Table | None = None) -> pa.Table:
     return pa.concat_tables(parts) if parts else BANS_SCHEMA.empty_table()
 
 
-def read_tables(engine, extra_bans: pa.Table | None = None, opts: dict | None = None,
-                follows_on_engine: bool = False) -> AccountTables | None:
-    """Accounts, bans, identities, follows (as account rows) and self-declared comebacks.
-
-    `follows_on_engine` (the scan, whose engine stays open while it links): the follow graph stays on the engine
-    (engine_graph.EngineFollowGraph) instead of being read here."""
+def read_tables(engine, extra_bans: pa.Table | None = None, opts: dict | None = None) -> AccountTables | None:
+    """Accounts, bans, identities, follows (as account rows) and self-declared comebacks, read into this process
+    (the registration check and the evaluation; the scan links on the engine: engine_linking)."""
     opts = C.options(opts)
     bans = read_bans(engine, extra_bans)
     if bans.num_rows == 0:
@@ -67,22 +64,13 @@ def read_tables(engine, extra_bans: pa.Table | None = None, opts: dict | None = 
     extra = [c for c in ("bio", "avatar_hash") if c in have]
     accounts = engine.sql("SELECT account_id, nickname, created_at"
                           + "".join(f", {c}" for c in extra) + " FROM accounts ORDER BY account_id")
-    if follows_on_engine:  # numbered on the engine, in the same account_id order
-        engine.number_rows("__rein_ids", "SELECT account_id FROM accounts", ["account_id"], "row_idx")
-    else:
-        engine.register("__rein_ids", pa.table({"account_id": accounts["account_id"],
-                                                "row_idx": pa.array(np.arange(accounts.num_rows, dtype=np.int64))}))
+    engine.register("__rein_ids", pa.table({"account_id": accounts["account_id"],
+                                            "row_idx": pa.array(np.arange(accounts.num_rows, dtype=np.int64))}))
     identities = None
     if "identities" in engine.tables():
         identities = engine.sql("SELECT account_id, kind, value FROM identities")
-    fr = fe = graph = None
-    if "follows" in engine.tables() and follows_on_engine:
-        import functools
-
-        from qinglang.detect.reincarnation.engine_graph import EngineFollowGraph
-
-        graph = functools.partial(EngineFollowGraph, engine, "__rein_ids", accounts.num_rows)
-    elif "follows" in engine.tables():
+    fr = fe = None
+    if "follows" in engine.tables():
         parts_r, parts_e = [], []
         for b in engine.batches("SELECT a.row_idx AS r, b.row_idx AS e FROM follows f "
                                 "JOIN __rein_ids a ON f.follower_id = a.account_id "
@@ -99,4 +87,4 @@ def read_tables(engine, extra_bans: pa.Table | None = None, opts: dict | None = 
         declared = engine.sql(
             "SELECT DISTINCT p.account_id FROM posts p JOIN accounts a ON p.account_id = a.account_id "
             f"WHERE regexp_matches(lower(p.text), {lit(pattern)}){since}")["account_id"]
-    return AccountTables(accounts, bans, identities, fr, fe, declared, follow_graph=graph)
+    return AccountTables(accounts, bans, identities, fr, fe, declared)
