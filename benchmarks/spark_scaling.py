@@ -3,6 +3,7 @@
     python benchmarks/spark_scaling.py            # ~1M, ~5M, ~20M follows (50k, 250k, 1M simulated accounts)
     python benchmarks/spark_scaling.py --small    # ~1M follows only
     python benchmarks/spark_scaling.py --sizes 50000,250000
+    python benchmarks/spark_scaling.py --only reincarnation   # another detector group, the same way
 
 Each platform is simulated once (seed 1; follows ≈ 20 per account, farms included) and
 ingested once, cached under benchmarks/out/. Then `qinglang scan --only fakefans` runs as
@@ -69,12 +70,12 @@ def platform(accounts: int, seed: int = 1) -> Path:
     return home
 
 
-def scan(home: Path, engine: str, out_csv: Path):
+def scan(home: Path, engine: str, out_csv: Path, group: str = "fakefans"):
     extra = ["--spark-master", "local[2]"] if engine == "spark" else []
     work = home.parent / f"{home.name}-{engine}"
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(home, work)  # each engine scans its own copy: findings and cases stay apart
-    m = measure(f"scan --engine {engine}", [*CLI, "scan", "--only", "fakefans", "--engine", engine, *extra,
+    m = measure(f"scan --engine {engine}", [*CLI, "scan", "--only", group, "--engine", engine, *extra,
                                             "--home", str(work), "--json"], env=SECRET)
     if m.returncode != 0:
         raise SystemExit(f"{engine} scan failed")
@@ -105,19 +106,20 @@ def main() -> None:
     ap.add_argument("--sizes", default="50000,250000,1000000", help="simulated accounts per platform")
     ap.add_argument("--small", action="store_true", help="only the smallest platform (~1M follows)")
     ap.add_argument("--fresh", action="store_true", help="forget sizes recorded by earlier invocations")
+    ap.add_argument("--only", default="fakefans", help="detector group scanned: fakefans, reincarnation or content")
     a = ap.parse_args()
     sizes = [int(s) for s in a.sizes.split(",") if s.strip()]  # --sizes "": only the table of recorded runs
     if a.small:
         sizes = sizes[:1]
-    runs_file = OUT / "spark_scaling_runs.json"
+    runs_file = OUT / ("spark_scaling_runs.json" if a.only == "fakefans" else f"spark_scaling_{a.only}_runs.json")
     runs: dict[str, dict] = {}
     if runs_file.exists() and not a.fresh:
         runs = json.loads(runs_file.read_text())
     for accounts in sizes:
         home = platform(accounts)
         follows = json.loads((OUT / f"spark-sim-{accounts}-1" / "truth" / "manifest.json").read_text())["tables"]["follows"]
-        d, d_rep, d_keys = scan(home, "duckdb", OUT / f"spark-scaling-{accounts}-duckdb.csv")
-        s, s_rep, s_keys = scan(home, "spark", OUT / f"spark-scaling-{accounts}-spark.csv")
+        d, d_rep, d_keys = scan(home, "duckdb", OUT / f"spark-scaling-{accounts}-duckdb.csv", a.only)
+        s, s_rep, s_keys = scan(home, "spark", OUT / f"spark-scaling-{accounts}-spark.csv", a.only)
         same = d_keys == s_keys
         load = os.getloadavg()
         runs[str(accounts)] = {"accounts": accounts, "follows": follows, "duckdb_s": round(d.seconds, 1),
@@ -142,8 +144,10 @@ def main() -> None:
     load = os.getloadavg()
     print(table(["follows", "accounts", "DuckDB s", "DuckDB RSS MB", "Spark local[2] s", "Spark RSS MB",
                  "Spark / DuckDB", "findings", "same rows", "load 1/5/15 min", "measured at"], rows,
-                title=f"scan --only fakefans, Spark local[2] vs DuckDB (peer, same size, same invocation), "
+                title=f"scan --only {a.only}, Spark local[2] vs DuckDB (peer, same size, same invocation), "
                       f"{os.cpu_count()} CPUs; load average now {load[0]:.2f}"))
+    if a.only != "fakefans":
+        return
     fixed, per_follow = fit(points)
     print(f"\nSpark local[2]: t = {fixed:.0f} s + {per_follow * 1e6:.2f} s per million follows (least squares)")
     est = []
