@@ -34,8 +34,8 @@ import pyarrow.compute as pc
 from qinglang.detect.reincarnation import config as C
 from qinglang.detect.reincarnation.features import ID_KINDS, avatar_parts, profile_columns
 from qinglang.detect.reincarnation.linking import (BIO_KEY_GROUP, DAY, NAME_KEY_GROUPS, LinkResult, _rule,
-                                                   avatar_band_keys, banned_set, epoch_seconds, identity_level,
-                                                   side_keys)
+                                                   avatar_band_keys, banned_set, epoch_seconds, fan_features,
+                                                   identity_features, pair_sampler, side_keys)
 from qinglang.lake.validate import lit
 from qinglang.linkage.blocking import Candidates, RulePairs
 from qinglang.linkage.levels import hamming_rows
@@ -140,24 +140,13 @@ def _compare_batch(state: dict, b: pa.RecordBatch) -> pa.Table:
             shared = ~np.isnan(held)
             kinds[shared] |= 1 << bit
             minf[shared, bit] = held[shared] / n_acc
-        minf = np.maximum(minf - 2.0 / n_acc, 0.0)
-        level, tf = identity_level(kinds, minf)
-        level = level.astype(np.float64)
-        none = ~(t["l_has_id"].fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
-                 & state["right_has_id"][j])
-        level[none] = np.nan
-        feats["id_level"], feats["id_tf"], feats["id_kinds"] = level, tf, kinds.astype(np.float64)
+        both = t["l_has_id"].fill_null(False).to_numpy(zero_copy_only=False).astype(bool) & state["right_has_id"][j]
+        feats.update(identity_features(kinds, minf, state["n_accounts"], both))
     else:
         feats["id_level"] = feats["id_tf"] = feats["id_kinds"] = np.full(n, np.nan)
     if state["graph"]:
-        common = np.nan_to_num(num("fan_common"))
-        denom = state["banned_fans"][j]
-        own = np.nan_to_num(num("own_fans"))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(denom > 0, common / np.maximum(denom, 1), np.nan)
-            purity = np.where(own > 0, common / np.maximum(own, 1), 0.0)
-        feats["fan_share"], feats["fan_common"] = share, np.where(denom > 0, common, np.nan)
-        feats["fan_purity"] = np.where(denom > 0, purity, np.nan)
+        feats.update(fan_features(np.nan_to_num(num("fan_common")), state["banned_fans"][j],
+                                  np.nan_to_num(num("own_fans"))))
     else:
         feats["fan_share"] = feats["fan_common"] = feats["fan_purity"] = np.full(n, np.nan)
     with np.errstate(invalid="ignore"):
@@ -498,22 +487,6 @@ class EngineLinking:
         out[t["k"].to_numpy(zero_copy_only=False).astype(np.int64)] = t["created"].to_numpy(zero_copy_only=False)
         return out
 
-    def _sampler(self, rng: np.random.Generator, n: int):
-        """Random eligible pairs, drawn as linking.link_accounts draws them."""
-        nn, nr = self.n_new, self.banned.num_rows
-        same = self._same_account
-        out_i, out_j, got = [], [], 0
-        for _ in range(50):
-            i = rng.integers(0, nn, 2 * n)
-            j = rng.integers(0, nr, 2 * n)
-            ok = (self._created_of(i) >= self.banned_at[j] - self.slack) & ~same(i, j)
-            out_i.append(i[ok])
-            out_j.append(j[ok])
-            got += int(ok.sum())
-            if got >= n:
-                break
-        return np.concatenate(out_i)[:n], np.concatenate(out_j)[:n]
-
     def _same_account(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Pairs whose two sides are one account (a banned account that registered after another ban)."""
         out = np.zeros(len(i), dtype=bool)
@@ -561,7 +534,9 @@ class EngineLinking:
                                          ("fan_common", pa.float64()), ("fan_share", pa.float64()),
                                          ("days_after_ban", pa.float64())])
         settings = LinkageSettings.from_dict(self.state["settings"])
-        linker = Linker(settings, None, pair_sampler=self._sampler, model=self.model,
+        sampler = pair_sampler(self.n_new, self.banned.num_rows, lambda i, j: (
+            (self._created_of(i) >= self.banned_at[j] - self.slack) & ~self._same_account(i, j)))
+        linker = Linker(settings, None, pair_sampler=sampler, model=self.model,
                         total_pairs=max(total, 1.0), comparer=self._comparer)
         if self.progress:
             self.progress("reincarnation: model", 2, 4)

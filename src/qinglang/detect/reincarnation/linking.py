@@ -251,25 +251,13 @@ class AccountPairs:
         out: dict[str, np.ndarray] = {}
         if self.ids is not None:
             kinds, minf = self.ids.shared(gi, gj)
-            # the u of a shared value: other accounts holding it, besides these two (a value only they
-            # hold is a coincidence only as often as a recycled number or a shared handset)
-            minf = np.maximum(minf - 2.0 / max(self.ids.n_accounts, 1), 0.0)
-            level, tf = identity_level(kinds, minf)
-            none = ~(self.ids.has_any[gi] & self.ids.has_any[gj])
-            level = level.astype(np.float64)
-            level[none] = np.nan
-            out["id_level"], out["id_tf"], out["id_kinds"] = level, tf, kinds.astype(np.float64)
+            out.update(identity_features(kinds, minf, self.ids.n_accounts,
+                                         self.ids.has_any[gi] & self.ids.has_any[gj]))
         else:
             out["id_level"] = out["id_tf"] = out["id_kinds"] = np.full(n, np.nan)
         if self.graph is not None:
-            common = self.graph.common_fans(gi, gj).astype(np.float64)
-            denom = self.banned_fans[j]
-            own = self.graph.n_fans[gi].astype(np.float64)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                share = np.where(denom > 0, common / np.maximum(denom, 1), np.nan)
-                purity = np.where(own > 0, common / np.maximum(own, 1), 0.0)
-            out["fan_share"], out["fan_common"] = share, np.where(denom > 0, common, np.nan)
-            out["fan_purity"] = np.where(denom > 0, purity, np.nan)
+            out.update(fan_features(self.graph.common_fans(gi, gj).astype(np.float64), self.banned_fans[j],
+                                    self.graph.n_fans[gi].astype(np.float64)))
         else:
             out["fan_share"] = out["fan_common"] = out["fan_purity"] = np.full(n, np.nan)
         with np.errstate(invalid="ignore"):
@@ -278,6 +266,29 @@ class AccountPairs:
         out["declared"] = (self.declared[i].astype(np.float64) if self.declared is not None
                            else np.zeros(n, dtype=np.float64))
         return out
+
+
+def identity_features(kinds: np.ndarray, minf: np.ndarray, n_accounts: int, both_have: np.ndarray
+                      ) -> dict[str, np.ndarray]:
+    """Pair features of shared identities from the kinds shared (bits) and each kind's rarest shared value's
+    frequency; `both_have`: both accounts have some identity (else the comparison is null)."""
+    # the u of a shared value: other accounts holding it, besides these two (a value only they
+    # hold is a coincidence only as often as a recycled number or a shared handset)
+    minf = np.maximum(minf - 2.0 / max(n_accounts, 1), 0.0)
+    level, tf = identity_level(kinds, minf)
+    level = level.astype(np.float64)
+    level[~both_have] = np.nan
+    return {"id_level": level, "id_tf": tf, "id_kinds": kinds.astype(np.float64)}
+
+
+def fan_features(common: np.ndarray, banned_fans: np.ndarray, own_fans: np.ndarray) -> dict[str, np.ndarray]:
+    """Pair features of common followers (hubs not counted): share of the banned account's (non-hub) followers,
+    their number, and share of the new account's own followers; null where the banned account has none."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(banned_fans > 0, common / np.maximum(banned_fans, 1), np.nan)
+        purity = np.where(own_fans > 0, common / np.maximum(own_fans, 1), 0.0)
+    return {"fan_share": share, "fan_common": np.where(banned_fans > 0, common, np.nan),
+            "fan_purity": np.where(banned_fans > 0, purity, np.nan)}
 
 
 def identity_level(kinds: np.ndarray, minf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -297,6 +308,24 @@ def identity_level(kinds: np.ndarray, minf: np.ndarray) -> tuple[np.ndarray, np.
     strong_min = minf[:, _STRONG_BITS].min(axis=1)
     tf = np.where(level >= 2, strong_min, np.where(level == 1, minf[:, _BIT["ip"]], np.nan))
     return level, tf
+
+
+def pair_sampler(n_new: int, n_banned: int, eligible):
+    """Random eligible pairs for u: uniform (new, banned) draws, kept where `eligible(i, j)` (registered after
+    that ban, not the same account)."""
+    def sampler(rng: np.random.Generator, n: int):
+        out_i, out_j, got = [], [], 0
+        for _ in range(50):
+            i = rng.integers(0, n_new, 2 * n)
+            j = rng.integers(0, n_banned, 2 * n)
+            ok = eligible(i, j)
+            out_i.append(i[ok])
+            out_j.append(j[ok])
+            got += int(ok.sum())
+            if got >= n:
+                break
+        return np.concatenate(out_i)[:n], np.concatenate(out_j)[:n]
+    return sampler
 
 
 def declared_accounts(acc: pa.Table, rows: np.ndarray, post_ids: pa.Array | None, pattern: str) -> np.ndarray:
@@ -552,18 +581,8 @@ def link_accounts(tables: AccountTables, overrides: dict[str, Any] | None = None
     # random eligible pairs (u) and the size of the eligible pair space (prior)
     order = np.sort(new_created)
 
-    def sampler(rng: np.random.Generator, n: int):
-        out_i, out_j, got = [], [], 0
-        for _ in range(50):
-            i = rng.integers(0, len(new_rows), 2 * n)
-            j = rng.integers(0, len(banned_rows), 2 * n)
-            ok = (new_created[i] >= banned_at[j] - slack) & (new_rows[i] != banned_rows[j])
-            out_i.append(i[ok])
-            out_j.append(j[ok])
-            got += int(ok.sum())
-            if got >= n:
-                break
-        return np.concatenate(out_i)[:n], np.concatenate(out_j)[:n]
+    sampler = pair_sampler(len(new_rows), len(banned_rows), lambda i, j: (
+        (new_created[i] >= banned_at[j] - slack) & (new_rows[i] != banned_rows[j])))
 
     total = float((len(order) - np.searchsorted(order, banned_at - slack, "left")).sum())
     settings = LinkageSettings.from_dict(C.settings_dict(overrides))
