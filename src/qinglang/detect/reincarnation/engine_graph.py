@@ -1,8 +1,9 @@
 """The follow graph of reincarnation linking, kept where the follows are (the scan's engine: DuckDB or Spark).
 
-The graph is the part of linking that grows with the edges; here it is one table (follower row,
-followee row, whether the follower is a hub: follows more than `hub_following` accounts) and one
-of follower counts per account (all, and not hubs), and the linker's two questions are SQL:
+The graph is the part of linking that grows with the edges; here it is one table (follower id,
+followee id, whether the follower is a hub: follows more than `hub_following` accounts) and one
+of follower counts per account (all, and not hubs), and the linker's two questions are SQL
+(account ids as they are: the lake's follows reference known accounts, so no join numbers them):
 
 - co-follow candidates: for each banned account, the accounts its non-hub followers also follow,
   counted per pair, kept from `min_common` up;
@@ -22,31 +23,30 @@ _ids = itertools.count()
 
 
 class EngineFollowGraph:
-    def __init__(self, engine, ids_table: str, hub_following: int = 500):
+    def __init__(self, engine, hub_following: int = 500):
         self.engine = engine
         tag = f"__rfg{next(_ids)}"
         self.table, self.counts = f"{tag}_f", f"{tag}_c"
         # one pass over the follows: hubs are few, so their list joins cheaply (broadcast on Spark)
         engine.materialize(self.table, (
-            f"SELECT a.row_idx AS r, b.row_idx AS e, (h.follower_id IS NOT NULL) AS hub FROM follows f "
-            f"JOIN {ids_table} a ON f.follower_id = a.account_id JOIN {ids_table} b ON f.followee_id = b.account_id "
+            f"SELECT f.follower_id AS r, f.followee_id AS e, (h.follower_id IS NOT NULL) AS hub FROM follows f "
             f"LEFT JOIN (SELECT follower_id FROM follows GROUP BY follower_id HAVING count(*) > {int(hub_following)}) h "
             f"ON h.follower_id = f.follower_id"))
-        # e: account row; n: its followers; eff: those that are not hubs
+        # e: account id; n: its followers; eff: those that are not hubs
         engine.materialize(self.counts, f"SELECT e, count(*) AS n, sum(CASE WHEN hub THEN 0 ELSE 1 END) AS eff "
                                         f"FROM {self.table} GROUP BY e")
         self.n_edges = int(engine.sql(f"SELECT coalesce(sum(n), 0) AS n FROM {self.counts}")["n"][0].as_py())
 
     def co_follow_sql(self, banned: str, new: str, min_common: int) -> str:
-        """(i, j, c) from tables `banned` (j, row_idx) and `new` (i, row_idx): pairs with >= min_common common
-        non-hub followers."""
+        """(i, bj, c) from tables `banned` (bj, account_id) and `new` (i, account_id): pairs with >= min_common
+        common non-hub followers."""
         f = self.table
-        return (f"SELECT nl.i, b.j, count(*) AS c FROM {banned} b JOIN {f} x ON x.e = b.row_idx AND NOT x.hub "
-                f"JOIN {f} y ON y.r = x.r JOIN {new} nl ON nl.row_idx = y.e WHERE y.e <> b.row_idx "
-                f"GROUP BY nl.i, b.j HAVING count(*) >= {int(min_common)}")
+        return (f"SELECT nl.i, b.bj, count(*) AS c FROM {banned} b JOIN {f} x ON x.e = b.account_id AND NOT x.hub "
+                f"JOIN {f} y ON y.r = x.r JOIN {new} nl ON nl.account_id = y.e WHERE y.e <> b.account_id "
+                f"GROUP BY nl.i, b.bj HAVING count(*) >= {int(min_common)}")
 
     def common_fans_sql(self, pairs: str) -> str:
-        """(k, c) from table `pairs` (k, a, b: account rows): common non-hub followers of each pair (absent: 0)."""
+        """(k, c) from table `pairs` (k, a, b: account ids): common non-hub followers of each pair (absent: 0)."""
         f = self.table
         return (f"WITH xa AS (SELECT x.r, x.e AS a FROM {f} x WHERE NOT x.hub AND x.e IN (SELECT a FROM {pairs})), "
                 f"xb AS (SELECT x.r, x.e AS b FROM {f} x WHERE NOT x.hub AND x.e IN (SELECT b FROM {pairs})) "

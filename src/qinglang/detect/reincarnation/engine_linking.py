@@ -245,13 +245,7 @@ class EngineLinking:
         first = float(np.nanmin(self.banned_at)) - self.slack
         since = dt.datetime.fromtimestamp(first, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
         self.follows = "follows" in e.tables()
-        if self.follows:  # the follow graph numbers all accounts (engine_graph)
-            self.ids = self.t("ids")
-            e.number_rows(self.ids, "SELECT account_id FROM accounts", ["account_id"], "row_idx")
-            src = (f"SELECT a.account_id, r.row_idx, a.nickname, a.created_at{extra} FROM accounts a "
-                   f"JOIN {self.ids} r ON r.account_id = a.account_id")
-        else:
-            src = f"SELECT a.account_id, a.nickname, a.created_at{extra} FROM accounts a"
+        src = f"SELECT a.account_id, a.nickname, a.created_at{extra} FROM accounts a"
         self.new = self.t("new")
         e.number_rows(self.new, f"SELECT * FROM ({src}) s WHERE created_at >= TIMESTAMP {lit(since)}",
                       ["account_id"], "i")
@@ -267,6 +261,8 @@ class EngineLinking:
         e.map_batches(f"SELECT i, nickname, created_at{cols} FROM {self.new}",
                       functools.partial(_profile_batch, str(self.opts["declared_pattern"])), LEFT_SCHEMA,
                       into=self.left, batch_rows=20_000, workers=e.parallelism)
+        self.created_t = self.t("created")  # narrow: joined wherever a pair's timing is checked
+        e.materialize(self.created_t, f"SELECT i, created FROM {self.left}")
         self.right_t = self.t("right")
         e.register(self.right_t, self.right.append_column("j", pa.array(np.arange(self.right.num_rows, dtype=np.int64)))
                    .append_column("banned_at", pa.array(self.banned_at)))
@@ -315,7 +311,7 @@ class EngineLinking:
         e.map_batches(f"SELECT * FROM {self.leftc}",
                       functools.partial(_key_batch, int(o["max_accounts_per_avatar"]), parts, right_keys), KEY_SCHEMA,
                       into=lkeys, batch_rows=50_000, workers=e.parallelism)
-        timed = (f"JOIN {self.left} tl ON tl.i = p.i JOIN {self.right_t} tr ON tr.j = p.j "
+        timed = (f"JOIN {self.created_t} tl ON tl.i = p.i JOIN {self.right_t} tr ON tr.j = p.j "
                  f"WHERE tl.created >= tr.banned_at - {slack!r}")
         # key joins with global per-key counts; keys making more than `cap` pairs are skipped (name and bio rules)
         sizes = self.t("sizes")
@@ -326,54 +322,66 @@ class EngineLinking:
         hot = {r["g"]: r["n"] for r in e.sql(f"SELECT g, count(*) AS n FROM {sizes} WHERE pairs > {cap} "
                                              f"AND g NOT LIKE 'avatar%' GROUP BY g").to_pylist()}
         names = ", ".join(lit(x) for x in NAME_KEY_GROUPS)
-        keyed = (f"SELECT l.i, r.j, l.g FROM {lkeys} l JOIN {rkeys} r ON l.g = r.g AND l.key = r.key "
-                 f"JOIN {sizes} s ON s.g = l.g AND s.key = l.key WHERE s.pairs <= {cap} OR l.g LIKE 'avatar%'")
-        parts_sql = [f"SELECT p.i, p.j, 0 AS rule FROM ({keyed}) p {timed} AND p.g IN ({names})"]
+        keyed = self.t("keyed")
+        e.materialize(keyed, f"SELECT p.i, p.j, p.g FROM (SELECT l.i, r.j, l.g FROM {lkeys} l JOIN {rkeys} r "
+                             f"ON l.g = r.g AND l.key = r.key JOIN {sizes} s ON s.g = l.g AND s.key = l.key "
+                             f"WHERE s.pairs <= {cap} OR l.g LIKE 'avatar%') p {timed}")
+        parts_sql = [f"SELECT i, j, 0 AS rule FROM {keyed} WHERE g IN ({names})"]
         present = [0]
         if parts:
             near = self.t("near")
-            e.map_batches(f"SELECT DISTINCT p.i, p.j, tl.avatar FROM ({keyed}) p {timed} AND p.g LIKE 'avatar%'",
+            e.map_batches(f"SELECT DISTINCT p.i, p.j, l.avatar FROM {keyed} p JOIN {self.left} l ON l.i = p.i "
+                          f"WHERE p.g LIKE 'avatar%'",
                           functools.partial(_near_avatars, self.right["avatar"], int(o["avatar_block_bits"])),
                           PAIR_SCHEMA, into=near)
             parts_sql.append(f"SELECT i, j, 1 AS rule FROM {near}")
             present.append(1)
         self.identities = "identities" in e.tables() and e.sql("SELECT count(*) AS n FROM identities")["n"][0].as_py() > 0
         if self.identities:
-            self.idv = self.t("idv")
-            e.materialize(self.idv, "SELECT kind, value, count(DISTINCT account_id) AS n FROM identities "
-                                    "GROUP BY kind, value")
+            # only values a banned account holds can be shared with one: their holders are counted, and the new
+            # accounts' identity rows holding them kept (few rows, whatever the platform's size)
+            bvals = self.t("bvals")
+            e.materialize(bvals, f"SELECT DISTINCT x.kind, x.value FROM {self.bid} b JOIN identities x "
+                                 f"ON x.account_id = b.account_id")
+            idv = self.t("idv")
+            e.materialize(idv, f"SELECT x.kind, x.value, count(DISTINCT x.account_id) AS n FROM identities x "
+                               f"JOIN {bvals} v ON v.kind = x.kind AND v.value = x.value GROUP BY x.kind, x.value")
+            self.bident = self.t("bident")
+            e.materialize(self.bident, f"SELECT b.bj, x.kind, x.value, v.n FROM {self.bid} b JOIN identities x "
+                                       f"ON x.account_id = b.account_id JOIN {idv} v "
+                                       f"ON v.kind = x.kind AND v.value = x.value")
+            self.nident = self.t("nident")
+            e.materialize(self.nident, f"SELECT nl.i, x.kind, x.value FROM identities x JOIN {idv} v "
+                                       f"ON v.kind = x.kind AND v.value = x.value JOIN {self.new} nl "
+                                       f"ON nl.account_id = x.account_id")
             self.holders = self.t("holders")
             e.materialize(self.holders, "SELECT DISTINCT account_id FROM identities")
             parts_sql.append(
-                f"SELECT DISTINCT p.i, p.j, 2 AS rule FROM (SELECT nl.i, b.bj AS j FROM identities x "
-                f"JOIN {self.new} nl ON nl.account_id = x.account_id JOIN identities y ON y.kind = x.kind "
-                f"AND y.value = x.value JOIN {self.bid} b ON b.account_id = y.account_id JOIN {self.idv} v "
-                f"ON v.kind = x.kind AND v.value = x.value WHERE v.n <= {int(o['max_accounts_per_identity'])}) p "
-                f"{timed}")
+                f"SELECT DISTINCT p.i, p.j, 2 AS rule FROM (SELECT x.i, y.bj AS j FROM {self.nident} x "
+                f"JOIN {self.bident} y ON y.kind = x.kind AND y.value = x.value "
+                f"WHERE y.n <= {int(o['max_accounts_per_identity'])}) p {timed}")
             present.append(2)
         self.graph = None
         if self.follows:
             from qinglang.detect.reincarnation.engine_graph import EngineFollowGraph
 
-            graph = EngineFollowGraph(e, self.ids, int(o["hub_following"]))
+            graph = EngineFollowGraph(e, int(o["hub_following"]))
             if graph.n_edges:
                 self.graph = graph
-                self.brows = self.t("brows")
-                e.materialize(self.brows, f"SELECT b.bj AS j, r.row_idx FROM {self.bid} b "
-                                          f"JOIN {self.ids} r ON r.account_id = b.account_id")
                 fc = graph.counts
                 # a popular account followed by everyone shares fans with every banned account: keep pairs where
                 # the common followers are a visible share of the banned account's fans or of the new account's
                 parts_sql.append(
-                    f"SELECT p.i, p.j, 3 AS rule FROM ({graph.co_follow_sql(self.brows, self.new, int(o['min_common_fans']))}) p "
-                    f"JOIN {self.brows} bb ON bb.j = p.j LEFT JOIN {fc} fb ON fb.e = bb.row_idx "
-                    f"JOIN {self.new} nn ON nn.i = p.i LEFT JOIN {fc} fn ON fn.e = nn.row_idx "
+                    f"SELECT p.i, p.j, 3 AS rule FROM (SELECT i, bj AS j, c FROM "
+                    f"({graph.co_follow_sql(self.bid, self.new, int(o['min_common_fans']))}) q) p "
+                    f"JOIN {self.bid} bb ON bb.bj = p.j LEFT JOIN {fc} fb ON fb.e = bb.account_id "
+                    f"JOIN {self.new} nn ON nn.i = p.i LEFT JOIN {fc} fn ON fn.e = nn.account_id "
                     f"{timed} AND (p.c / greatest(coalesce(fb.eff, 0), 1) >= {float(o['min_fan_share'])!r} "
                     f"OR p.c / greatest(coalesce(fn.n, 0), 1) >= {float(o['min_fan_purity'])!r})")
                 present.append(3)
             else:
                 graph.close()
-        parts_sql.append(f"SELECT p.i, p.j, 4 AS rule FROM ({keyed}) p {timed} AND p.g = {lit(BIO_KEY_GROUP)}")
+        parts_sql.append(f"SELECT i, j, 4 AS rule FROM {keyed} WHERE g = {lit(BIO_KEY_GROUP)}")
         present.append(4)
         cands = self.t("cands")
         counts = ", ".join(f"sum(CASE WHEN u.rule = {r} THEN 1 ELSE 0 END) AS m{r}" for r in range(5))
@@ -408,12 +416,13 @@ class EngineLinking:
     def _comparison_state(self) -> dict:
         right_has_id = np.zeros(self.right.num_rows, dtype=bool)
         if self.identities:
-            t = self.engine.sql(f"SELECT b.bj FROM {self.bid} b JOIN {self.holders} x ON x.account_id = b.account_id")
+            t = self.engine.sql(f"SELECT DISTINCT bj FROM {self.bident}")
             right_has_id[t["bj"].to_numpy(zero_copy_only=False).astype(np.int64)] = True
         banned_fans = np.zeros(self.right.num_rows)
         if self.graph is not None:
-            t = self.engine.sql(f"SELECT b.j, f.eff FROM {self.brows} b JOIN {self.graph.counts} f ON f.e = b.row_idx")
-            banned_fans[t["j"].to_numpy(zero_copy_only=False).astype(np.int64)] = t["eff"].to_numpy(
+            t = self.engine.sql(f"SELECT b.bj, f.eff FROM {self.bid} b JOIN {self.graph.counts} f "
+                                f"ON f.e = b.account_id")
+            banned_fans[t["bj"].to_numpy(zero_copy_only=False).astype(np.int64)] = t["eff"].to_numpy(
                 zero_copy_only=False)
         return {"settings": C.settings_dict(self.overrides), "right": self.right,
                 "totals": {c: self.totals[c] for c in self.tf_cols},
@@ -434,12 +443,10 @@ class EngineLinking:
                      f"LEFT JOIN {self.declared} dp ON dp.account_id = nl.account_id"]
             if self.identities:
                 shared = f"{pairs}_id"
-                kinds = ", ".join(f"min(CASE WHEN x.kind = {lit(k)} THEN v.n END) AS id_{k}" for k in ID_KINDS)
+                kinds = ", ".join(f"min(CASE WHEN y.kind = {lit(k)} THEN y.n END) AS id_{k}" for k in ID_KINDS)
                 e.materialize(shared, (
-                    f"SELECT p.k, {kinds} FROM {pairs} p JOIN {self.new} nl ON nl.i = p.i "
-                    f"JOIN identities x ON x.account_id = nl.account_id JOIN {self.bid} b ON b.bj = p.j "
-                    f"JOIN identities y ON y.account_id = b.account_id AND y.kind = x.kind AND y.value = x.value "
-                    f"JOIN {self.idv} v ON v.kind = x.kind AND v.value = x.value GROUP BY p.k"))
+                    f"SELECT p.k, {kinds} FROM {pairs} p JOIN {self.nident} x ON x.i = p.i "
+                    f"JOIN {self.bident} y ON y.bj = p.j AND y.kind = x.kind AND y.value = x.value GROUP BY p.k"))
                 views.append(shared)
                 sel += [f"s.id_{k}" for k in ID_KINDS]
                 sel.append("(hi.account_id IS NOT NULL) AS l_has_id")
@@ -447,13 +454,13 @@ class EngineLinking:
                           f"LEFT JOIN {self.holders} hi ON hi.account_id = nl.account_id"]
             if self.graph is not None:
                 fans, rows = f"{pairs}_f", f"{pairs}_r"
-                e.materialize(rows, f"SELECT p.k, nl.row_idx AS a, b.row_idx AS b FROM {pairs} p "
-                                    f"JOIN {self.new} nl ON nl.i = p.i JOIN {self.brows} b ON b.j = p.j")
+                e.materialize(rows, f"SELECT p.k, nl.account_id AS a, b.account_id AS b FROM {pairs} p "
+                                    f"JOIN {self.new} nl ON nl.i = p.i JOIN {self.bid} b ON b.bj = p.j")
                 views.append(rows)
                 e.materialize(fans, self.graph.common_fans_sql(rows))
                 views.append(fans)
                 sel += ["fc.c AS fan_common", "own.n AS own_fans"]
-                joins += [f"LEFT JOIN {fans} fc ON fc.k = p.k", f"LEFT JOIN {self.graph.counts} own ON own.e = nl.row_idx"]
+                joins += [f"LEFT JOIN {fans} fc ON fc.k = p.k", f"LEFT JOIN {self.graph.counts} own ON own.e = nl.account_id"]
             out = e.map_batches(f"SELECT {', '.join(sel)} FROM {pairs} p {' '.join(joins)}",
                                 functools.partial(_compare_batch, self.state), self.compare_schema,
                                 batch_rows=50_000, workers=e.parallelism)
