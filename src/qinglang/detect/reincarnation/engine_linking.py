@@ -474,7 +474,13 @@ class EngineLinking:
     def _comparer(self, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         from qinglang.linkage.model import decode_patterns
 
-        t = self.compare(i, j)
+        c = self.cands
+        if len(i) == len(c) and np.array_equal(i, c.i) and np.array_equal(j, c.j):
+            if self.cands_compared is None:  # kept: the predictions' evidence is read from it
+                self.cands_compared = self.compare(i, j)
+            t = self.cands_compared
+        else:
+            t = self.compare(i, j)
         nc = len(self.state["settings"]["comparisons"])
         g = decode_patterns(t["code"].to_numpy(zero_copy_only=False).astype(np.int64), nc)
         tf = np.column_stack([t[f"tf{c}"].to_numpy(zero_copy_only=False).astype(np.float64) for c in range(nc)]) \
@@ -523,7 +529,8 @@ class EngineLinking:
         t1 = self._tick("keys", t0)
         if self.progress:
             self.progress("reincarnation: candidates", 1, 4)
-        cands = self._blocking()
+        cands = self.cands = self._blocking()
+        self.cands_compared = None
         t2 = self._tick("blocking", t1)
         # banned accounts that are also new accounts (the same account on both sides is never a pair)
         st = e.sql(f"SELECT nl.i, b.bj FROM {self.new} nl JOIN {self.bid} b ON b.account_id = nl.account_id")
@@ -563,7 +570,11 @@ class EngineLinking:
         new_created = np.zeros(0)
         accounts = self.banned_accounts.select(["account_id", "nickname"])
         if len(preds):
-            det = self.compare(preds.i, preds.j)
+            if self.cands_compared is not None:  # the predictions are candidates: their rows, in prediction order
+                keys = cands.i * self.banned.num_rows + cands.j  # sorted (candidates come ordered by i, j)
+                det = self.cands_compared.take(pa.array(np.searchsorted(keys, preds.i * self.banned.num_rows + preds.j)))
+            else:
+                det = self.compare(preds.i, preds.j)
             details["avatar_bits"] = det["avatar_bits"].to_numpy(zero_copy_only=False)
             for name in ("id_kinds", "fan_common", "fan_share", "days_after_ban"):
                 details[name] = det[name].to_numpy(zero_copy_only=False).astype(np.float64)
