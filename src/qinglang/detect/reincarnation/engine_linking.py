@@ -286,7 +286,7 @@ class EngineLinking:
         e, o = self.engine, self.opts
         cap, slack = int(o["max_pairs_per_key"]), self.slack
         rav = avatar_parts(self.right["avatar"])
-        used = e.sql(f"SELECT " + ", ".join(f"max(CASE WHEN av{p} THEN 1 ELSE 0 END) AS p{p}" for p in range(4))
+        used = e.sql("SELECT " + ", ".join(f"max(CASE WHEN av{p} THEN 1 ELSE 0 END) AS p{p}" for p in range(4))
                      + f" FROM {self.left}")
         parts = [p for p in range(4) if (used[f"p{p}"][0].as_py() or 0) > 0]
         # the right keys, here
