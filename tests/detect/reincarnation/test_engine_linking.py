@@ -53,7 +53,12 @@ def _assert_same(mem, mem_rows, eng, eng_rows):
 
 
 @pytest.mark.parametrize("section", [{}, TIGHT], ids=["defaults", "tight caps"])
-def test_linking_on_the_engine_equals_linking_in_memory(rein_platform, section):
+def test_linking_on_the_engine_equals_linking_in_memory(rein_platform, section, monkeypatch):
+    """In batches far smaller than the platform: each batch's counts (key sizes, value frequencies) must be the
+    platform's, not the batch's."""
+    import qinglang.detect.reincarnation.engine_linking as EL
+
+    monkeypatch.setattr(EL, "BATCH_ROWS", 97)
     _, app = rein_platform
     mem, mem_rows, eng, eng_rows = _both(app, section)
     _assert_same(mem, mem_rows, eng, eng_rows)

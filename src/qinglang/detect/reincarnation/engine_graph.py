@@ -38,19 +38,19 @@ class EngineFollowGraph:
         self.n_edges = int(engine.sql(f"SELECT coalesce(sum(n), 0) AS n FROM {self.counts}")["n"][0].as_py())
         # the follows of non-hub followers (r: follower, e: followee), read where a query needs them (the follows
         # are not copied: filters on e reach the lake's scan)
-        self.table = (f"(SELECT f.follower_id AS r, f.followee_id AS e FROM follows f LEFT JOIN {self.hubs} h "
+        self.nonhub = (f"(SELECT f.follower_id AS r, f.followee_id AS e FROM follows f LEFT JOIN {self.hubs} h "
                       f"ON h.follower_id = f.follower_id WHERE h.follower_id IS NULL)")
 
     def co_follow_sql(self, banned: str, new: str, min_common: int) -> str:
         """(i, bj, c) from tables `banned` (bj, account_id) and `new` (i, account_id): pairs with >= min_common
         common non-hub followers."""
-        return (f"SELECT nl.i, b.bj, count(*) AS c FROM {banned} b JOIN {self.table} x ON x.e = b.account_id "
+        return (f"SELECT nl.i, b.bj, count(*) AS c FROM {banned} b JOIN {self.nonhub} x ON x.e = b.account_id "
                 f"JOIN follows y ON y.follower_id = x.r JOIN {new} nl ON nl.account_id = y.followee_id "
                 f"WHERE y.followee_id <> b.account_id GROUP BY nl.i, b.bj HAVING count(*) >= {int(min_common)}")
 
     def common_fans_sql(self, pairs: str) -> str:
         """(k, c) from table `pairs` (k, a, b: account ids): common non-hub followers of each pair (absent: 0)."""
-        f = self.table
+        f = self.nonhub
         return (f"WITH xa AS (SELECT x.r, x.e AS a FROM {f} x WHERE x.e IN (SELECT a FROM {pairs})), "
                 f"xb AS (SELECT x.r, x.e AS b FROM {f} x WHERE x.e IN (SELECT b FROM {pairs})) "
                 f"SELECT q.k, count(*) AS c FROM xa JOIN xb ON xb.r = xa.r "

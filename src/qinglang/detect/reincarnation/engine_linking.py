@@ -47,6 +47,8 @@ from qinglang.linkage.settings import LinkageSettings
 #: Profile columns compared (the right records and every left batch carry them).
 PROFILE = ("n_clean", "n_kept", "n_base", "n_core", "n_pinyin", "n_pinyin_hanzi", "n_fuzzy", "n_initials", "n_fan",
            "n_hanzi", "n_initials_only", "n_has_latin", "avatar", "bio_norm")
+#: Rows per batch handed to a worker function (profiles, keys, comparisons).
+BATCH_ROWS = 20_000
 RULES = (("nickname keys", ["n_clean"]), ("avatar bands", ["avatar"]), ("shared identities", ["id_level"]),
          ("common followers", ["fan_share"]), ("bio opening", ["bio_norm"]))
 _ids = itertools.count()
@@ -222,10 +224,7 @@ class EngineLinking:
                                        "bj": pa.array(np.arange(banned.num_rows, dtype=np.int64))}))
         racc = e.sql(f"SELECT b.bj, a.account_id, a.nickname{extra} FROM accounts a JOIN {self.bid} b "
                      f"ON a.account_id = b.account_id ORDER BY b.bj")
-        found = racc["bj"].to_numpy(zero_copy_only=False).astype(np.int64)
-        if len(np.unique(found)) != len(found):
-            racc = racc.take(pa.array(np.r_[True, found[1:] != found[:-1]].nonzero()[0]))
-            found = racc["bj"].to_numpy(zero_copy_only=False).astype(np.int64)
+        found = racc["bj"].to_numpy(zero_copy_only=False).astype(np.int64)  # account ids are the lake's keys
         self.banned = banned.take(pa.array(found))
         if self.banned.num_rows == 0:
             return False
@@ -260,7 +259,7 @@ class EngineLinking:
         self.left = self.t("left")
         e.map_batches(f"SELECT i, nickname, created_at{cols} FROM {self.new}",
                       functools.partial(_profile_batch, str(self.opts["declared_pattern"])), LEFT_SCHEMA,
-                      into=self.left, batch_rows=20_000, workers=e.parallelism)
+                      into=self.left, batch_rows=BATCH_ROWS, workers=e.parallelism)
         self.created_t = self.t("created")  # narrow: joined wherever a pair's timing is checked
         e.materialize(self.created_t, f"SELECT i, created FROM {self.left}")
         self.right_t = self.t("right")
@@ -310,7 +309,7 @@ class EngineLinking:
         lkeys = self.t("lkeys")
         e.map_batches(f"SELECT * FROM {self.leftc}",
                       functools.partial(_key_batch, int(o["max_accounts_per_avatar"]), parts, right_keys), KEY_SCHEMA,
-                      into=lkeys, batch_rows=50_000, workers=e.parallelism)
+                      into=lkeys, batch_rows=BATCH_ROWS, workers=e.parallelism)
         timed = (f"JOIN {self.created_t} tl ON tl.i = p.i JOIN {self.right_t} tr ON tr.j = p.j "
                  f"WHERE tl.created >= tr.banned_at - {slack!r}")
         # key joins with global per-key counts; keys making more than `cap` pairs are skipped (name and bio rules)
@@ -388,15 +387,12 @@ class EngineLinking:
         e.materialize(cands, f"SELECT u.i, u.j, min(u.rule) AS rule, {counts} FROM ("
                              + " UNION ALL ".join(parts_sql) + f") u JOIN {self.new} nl ON nl.i = u.i "
                              f"JOIN {self.bid} b ON b.bj = u.j WHERE nl.account_id <> b.account_id GROUP BY u.i, u.j")
-        self.cands_t = cands
         t = e.sql(f"SELECT * FROM {cands} ORDER BY i, j")
         i = t["i"].to_numpy(zero_copy_only=False).astype(np.int64)
         j = t["j"].to_numpy(zero_copy_only=False).astype(np.int64)
-        pos = {r: n for n, r in enumerate(present)}
-        rule = np.array([pos[r] for r in range(5) if r in pos], dtype=np.int16)
         first = t["rule"].to_numpy(zero_copy_only=False).astype(np.int64)
-        remap = np.full(5, -1, np.int16)
-        remap[present] = rule
+        remap = np.full(5, -1, np.int16)  # rule number -> its place among the rules present
+        remap[present] = np.arange(len(present))
         per_rule = []
         for r in present:
             mult = t[f"m{r}"].to_numpy(zero_copy_only=False).astype(np.int64)
@@ -463,7 +459,7 @@ class EngineLinking:
                 joins += [f"LEFT JOIN {fans} fc ON fc.k = p.k", f"LEFT JOIN {self.graph.counts} own ON own.e = nl.account_id"]
             out = e.map_batches(f"SELECT {', '.join(sel)} FROM {pairs} p {' '.join(joins)}",
                                 functools.partial(_compare_batch, self.state), self.compare_schema,
-                                batch_rows=50_000, workers=e.parallelism)
+                                batch_rows=BATCH_ROWS, workers=e.parallelism)
         finally:
             for v in views:
                 e.drop(v)
