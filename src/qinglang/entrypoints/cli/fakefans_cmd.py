@@ -94,6 +94,16 @@ def eval_fakefans(
     print_summary(res)
 
 
+def _cv_rows(t, name: str, r: dict, target: str) -> None:
+    rep = r["repeated"]
+    t.add_row(name, f"trainable 5-fold CV F1 (AUC), seed {r['fold_seed']}: qinglang vs forest",
+              f"{r['qinglang_f1']:.4f} ({r['qinglang_auc']}) vs {r['random_forest_f1']:.4f} ({r['random_forest_auc']})", "")
+    t.add_row("", f"mean F1, {len(rep['fold_seeds'])} fold seeds 重复交叉验证",
+              f"{rep['qinglang_f1_mean']:.4f} ± {rep['qinglang_f1_sd']:.4f} vs "
+              f"{rep['random_forest_f1_mean']:.4f} ± {rep['random_forest_f1_sd']:.4f} "
+              f"(ahead {rep['qinglang_ahead']}/{len(rep['fold_seeds'])})", target)
+
+
 def print_summary(res: dict) -> None:
     from rich.table import Table
 
@@ -118,15 +128,12 @@ def print_summary(res: dict) -> None:
     for name in ("instafake", "weibo-microblogpcu"):
         r = res.get(name)
         if r:
-            t.add_row(name, "5-fold CV F1 (AUC): qinglang vs random forest",
-                      f"{r['qinglang_f1']:.4f} ({r['qinglang_auc']}) vs {r['random_forest_f1']:.4f} ({r['random_forest_auc']})",
-                      ">= random forest")
+            _cv_rows(t, name, r, ">= random forest")
     c = res.get("cresci15-e13-int")
     if c:
         u = c["unsupervised"]
         t.add_row("cresci15-e13-int", "unsupervised via ingest: AUC, F1 @0.5", f"{u['auc']}, {u['f1']:.4f}", "smoke test")
-        cv = c["trainable_cv_on_lake_features"]
-        t.add_row("", "trainable 5-fold CV F1: qinglang vs random forest", f"{cv['qinglang_f1']:.4f} vs {cv['random_forest_f1']:.4f}", "")
+        _cv_rows(t, "", c["trainable_cv_on_lake_features"], "(reference)")
     y = res.get("yelpchi")
     if y:
         share = y["raised_spam_user_share"]
