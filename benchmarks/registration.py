@@ -135,7 +135,7 @@ def synthetic_registry(n: int, seed: int = 1):
 
 
 def _disguise(rng, name: str) -> str:
-    from qinglang.sim.disguise import NAME_TRICKS, apply_name_tricks
+    from qinglang.sim.disguise import apply_name_tricks
 
     tricks = list(rng.choice(["homophone", "traditional", "emoji", "decorative", "symbols", "digits", "pinyin"],
                              int(rng.integers(1, 3)), replace=False))

@@ -7,7 +7,7 @@ Parquet writer are driven entirely by these specs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from qinglang.domain.vocab import AccountStatus, Category, EnforcementAction, IdentityKind, InteractionKind
 

@@ -127,7 +127,7 @@ def _rule_pairs(con: duckdb.DuckDBPyConnection, rule: BlockingRule, same: bool) 
         cond = " AND l.__i < r.__i" if same else ""
         anti = ""
         if skipped_keys:
-            anti = (f" AND NOT EXISTS (SELECT 1 FROM hot h WHERE "
+            anti = (" AND NOT EXISTS (SELECT 1 FROM hot h WHERE "
                     + " AND ".join(f"h.k{n} = l.k{n}" for n in range(len(keys))) + ")")
         # a key may be a list unnested into several rows per record (e.g. name tokens): pairs once
         q = f"SELECT DISTINCT l.__i AS i, r.__i AS j FROM l JOIN {rname} r ON {on}{cond} WHERE TRUE{anti}"

@@ -14,7 +14,7 @@ from qinglang.detect.content import store
 from qinglang.detect.content.inputs import read_rows
 from qinglang.detect.content.pack import CONTENT_CATEGORIES, PolicyPack, load_pack, validate_pack
 from qinglang.detect.content.screener import Screener, ScreenResult
-from qinglang.errors import InputError, QinglangError
+from qinglang.errors import InputError
 
 
 def screener(app, use_model: bool = True) -> Screener:

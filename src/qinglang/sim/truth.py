@@ -87,8 +87,8 @@ def _i(x) -> pa.Array:
 def write_all(ctx) -> dict[str, int]:
     """Write every truth file; `ctx` is the simulation context (core.Run)."""
     cfg: SimConfig = ctx.cfg
-    pop, farms, g, cb, dec, posts, inter, rep, prof, enf = (
-        ctx.pop, ctx.farms, ctx.graph, ctx.cb, ctx.dec, ctx.posts, ctx.inter, ctx.reports, ctx.prof, ctx.enf)
+    pop, farms, g, cb, dec, posts, inter, rep, prof = (
+        ctx.pop, ctx.farms, ctx.graph, ctx.cb, ctx.dec, ctx.posts, ctx.inter, ctx.reports, ctx.prof)
     ids = ctx.ids
     d = Path(cfg.out) / "truth"
     d.mkdir(parents=True, exist_ok=True)

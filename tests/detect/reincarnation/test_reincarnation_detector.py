@@ -11,7 +11,7 @@ import pytest
 from qinglang.detect.base import DetectContext
 from qinglang.detect.reincarnation.detectors import DETECTORS, run_reincarnation
 from qinglang.detect.reincarnation.evidence import findings_from_links
-from qinglang.detect.reincarnation.linking import AccountTables, banned_set, link_accounts
+from qinglang.detect.reincarnation.linking import AccountTables, link_accounts
 from qinglang.domain.findings import FINDINGS_SCHEMA
 
 from .conftest import read_truth

@@ -294,7 +294,7 @@ def train(texts: Sequence[str], labels: Sequence[str], rule_scores: np.ndarray, 
     model = ContentModel(hashers, tuple(rule_categories), rule_scale, {}, embeddings)
     X = model.features(texts, rule_scores, norm_texts)
     E = (embedding_matrix if embedding_matrix is not None else embed(texts)) if embeddings else None
-    Xtr, Xdv = X[train_mask], X[dev_mask]
+    Xtr = X[train_mask]
     for ci, c in enumerate(cats):
         if progress:
             progress(f"train {c}", ci, len(cats))

@@ -519,9 +519,6 @@ def _syllable_keys(keys: list[str], kv: dict, normalizer: Normalizer, py_keys: l
     }
 
 
-    return prep, normalizer
-
-
 def _assemble(pack: PolicyPack, prep: dict, normalizer: Normalizer | None = None) -> Lexicon:
     """A Lexicon from prepared tables: the normaliser, the automata and the regular expressions."""
     import ahocorasick_rs

@@ -182,7 +182,6 @@ class RuleScorer:
         res = PostRules()
         if not ev:
             return res
-        pyf = lex.pack.pinyin.weight_factor
         by_cat: dict[int, list] = {}
         for item in ev:
             cat, _, _, _, _, _, ns, ne, *_ = item

@@ -321,7 +321,6 @@ class Registry:
         right = self._banned_records.take(cand)
         q_hash = np.array(sorted(h for _, h in id_hashes), dtype=np.int64)
         declared = self._declared.search(nickname) is not None
-        q_kind = {h: k for k, h in id_hashes}
 
         def features(i: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
             n = len(j)

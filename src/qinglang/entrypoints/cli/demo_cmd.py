@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from qinglang.entrypoints.cli.common import JsonOpt, get_app, out, print_json, progress_bar
+from qinglang.entrypoints.cli.common import JsonOpt, out, print_json, progress_bar
 
 
 def demo(

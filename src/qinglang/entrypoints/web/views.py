@@ -6,7 +6,7 @@ permission, methods)` wraps them with sign-in, the permission check, CSRF and er
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
