@@ -207,16 +207,13 @@ def _cv(X: np.ndarray, y: np.ndarray, seeds: tuple[int, ...] = CV_SEEDS) -> dict
     """
     from sklearn.metrics import f1_score
 
+    runs = [_cv_once(X, y, seed) for seed in seeds]
+    f_q = [float(f1_score(y, p_q >= 0.5)) for p_q, _ in runs]
+    f_rf = [float(f1_score(y, p_rf >= 0.5)) for _, p_rf in runs]
     yb = y.astype(bool)
-    f_q, f_rf = [], []
-    first = None
-    for seed in seeds:
-        p_q, p_rf = _cv_once(X, y, seed)
-        f_q.append(float(f1_score(y, p_q >= 0.5)))
-        f_rf.append(float(f1_score(y, p_rf >= 0.5)))
-        if first is None:
-            first = {"qinglang_f1": round(f_q[0], 4), "qinglang_auc": _auc(yb, p_q),
-                     "random_forest_f1": round(f_rf[0], 4), "random_forest_auc": _auc(yb, p_rf)}
+    p_q, p_rf = runs[0]
+    first = {"qinglang_f1": round(f_q[0], 4), "qinglang_auc": _auc(yb, p_q),
+             "random_forest_f1": round(f_rf[0], 4), "random_forest_auc": _auc(yb, p_rf)}
     q, rf = np.array(f_q), np.array(f_rf)
     return {"n": int(y.size), "positives": int(y.sum()), "columns": int(X.shape[1]), "fold_seed": seeds[0], **first,
             "repeated": {"fold_seeds": list(seeds), "qinglang_f1": [round(v, 4) for v in f_q],
